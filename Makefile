@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SEED := seeds/000_a4ddab08513021e3.txt
+
+.PHONY: setup demo test lint bench eval clean
+
+setup: $(VENV)/.installed
+
+# torch first: the CPU wheel on disk; otherwise a dependency would pull the multi-GB CUDA build
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/checker models prepare
+	touch $@
+
+demo: setup
+	$(BIN)/checker check $(SEED) --fail-on never
+	@echo "Open reports/000_a4ddab08513021e3.html (batch index: reports/index.html)"
+
+test: setup
+	$(BIN)/ruff check checker tests benchmarks models
+	$(BIN)/python -m pytest -ra
+
+eval: setup
+	$(BIN)/checker eval
+
+bench: setup
+	$(BIN)/python benchmarks/seed_speed.py
+
+clean:
+	rm -rf $(VENV) reports/*.html reports/*.json

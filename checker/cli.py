@@ -1,0 +1,144 @@
+"""Command line: wires ingest → pipeline → renderers. Exit codes: 0 clean, 1 findings, 2 errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from checker import __version__
+from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CheckerError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Translation-quality and fact-consistency checks for machine-translated news.")
+models_app = typer.Typer(help="Show or prepare the models checker uses.", invoke_without_command=True)
+app.add_typer(models_app, name="models")
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"checker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")] = False) -> None:
+    """checker reads wire copy and flags garbled sentences and internal inconsistencies."""
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]checker:[/] {message}", markup=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders to check; '-' reads stdin.")],
+    format: Annotated[list[str] | None, typer.Option("--format", "-f", help="text, json, html (repeatable).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")] = Path("reports"),
+    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn.error,
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                                    help="Garble probability for an error.")] = None,
+    max_bytes: Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")] = 1_000_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
+    from checker.render import RENDERERS
+    from checker.runner import load_checker, run_batch
+
+    formats = format or ["text", "json", "html"]
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
+    options = {} if threshold is None else {"threshold": threshold}
+    try:
+        checker = load_checker(options, progress=None if quiet else err_console)
+    except CheckerError as exc:
+        fail(str(exc))
+    reports, failures = run_batch(checker, paths, formats, out, max_bytes,
+                                  console=None if quiet else err_console)
+    text_renderers = [RENDERERS[f]() for f in formats if RENDERERS[f].to_stdout]
+    for r in text_renderers:
+        out_console.print(r.render_batch(reports, failures), end="")
+    for failure in failures:
+        err_console.print(f"[bold red]checker:[/] {failure.path}: {failure.error}")
+    if failures:
+        raise typer.Exit(EXIT_ERROR)
+    if fail_on != FailOn.never and any(r.fails(fail_on.value) for r in reports):
+        raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context) -> None:
+    """List models: name, version, licence, path, sha256 and whether they are prepared."""
+    if ctx.invoked_subcommand:
+        return
+    from rich.table import Table
+
+    from checker.modelstore import installed
+
+    table = Table("name", "version", "licence", "prepared", "path", "sha256")
+    for m in installed():
+        table.add_row(m.name, m.version, m.licence, "yes" if m.prepared else "no", m.path, m.sha256)
+    out_console.print(table)
+
+
+@models_app.command("prepare")
+def models_prepare() -> None:
+    """Do the one-time work: assemble and verify the GGUF, convert it to a bf16 folder in the cache."""
+    from checker.modelstore import ModelError, prepare_lm
+
+    try:
+        with err_console.status("preparing the language model") as status:
+            folder = prepare_lm(lambda msg: status.update(msg))
+    except (ModelError, OSError) as exc:
+        fail(f"cannot prepare the language model: {exc}")
+    out_console.print(f"language model ready in {folder}")
+
+
+@app.command("eval")
+def evaluate(rescore: Annotated[bool, typer.Option(help="Rescore the TED sample with the LM (~10 min).")] = False
+             ) -> None:
+    """Print AUROC and average precision of the garble score on the seed and the TED MQM dev set."""
+    from checker.evaluate import run_eval
+
+    try:
+        for line in run_eval(rescore=rescore):
+            out_console.print(line)
+    except CheckerError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def rules() -> None:
+    """List every rule with its id, default severity and what it looks for."""
+    from checker.rules import all_rules
+
+    for rid, cls in sorted(all_rules().items()):
+        out_console.print(f"[bold]{rid}[/]  (default: {cls.default_severity})\n  {cls.summary}\n  {cls.explanation}\n")
+
+
+def main() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("checker: interrupted")
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,98 @@
+"""Score: per-token surprisal (nats) from the causal LM, mapped to character spans of the text.
+
+The whole article is scored in one pass per window; long articles use overlapping windows so that
+every token keeps at least `context` tokens of left context.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from checker import modelstore
+
+
+@dataclass
+class TokenScore:
+    start: int
+    end: int
+    surprisal: float
+    piece: str
+
+
+def best_dtype() -> torch.dtype:
+    """bf16 only pays where the CPU has native bf16 (AVX512-BF16/AMX); elsewhere it is emulated and slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return torch.float32
+    return torch.bfloat16 if ("avx512_bf16" in flags or "amx_bf16" in flags) else torch.float32
+
+
+class LanguageModel:
+    """Load once per run and pass in; scoring never reloads."""
+
+    name = modelstore.LM_NAME
+
+    def __init__(self, folder: Path | None = None, dtype: torch.dtype | None = None,
+                 window: int = 1024, context: int = 256, threads: int | None = None) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        folder = folder or modelstore.prepare_lm()
+        if threads:
+            torch.set_num_threads(threads)
+        self.dtype = dtype or best_dtype()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=self.dtype)
+        self.model.eval()
+        if not 0 <= context < window - 1:
+            raise ValueError("context must be shorter than the window")
+        self.window = window
+        self.context = context
+        stamp = (folder / "stamp.json")
+        import json
+
+        meta = json.loads(stamp.read_text()) if stamp.exists() else {}
+        self.version = meta.get("version", modelstore.LM_VERSION)
+        self.sha256 = meta.get("gguf_sha256", "")
+
+    def _nll(self, inp: torch.Tensor, target: torch.Tensor, rows: int = 128) -> torch.Tensor:
+        """Surprisal of each target token; the 262k-way output layer runs in row chunks to bound memory."""
+        hidden = self.model.model(input_ids=inp).last_hidden_state[0, :-1]
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        out = []
+        for i in range(0, hidden.shape[0], rows):
+            logits = self.model.lm_head(hidden[i:i + rows]).float()
+            if cap:
+                logits = torch.tanh(logits / cap) * cap
+            logp = torch.log_softmax(logits, dim=-1)
+            out.append(-logp.gather(1, target[i:i + rows, None])[:, 0])
+        return torch.cat(out)
+
+    def pieces(self, text: str) -> list[str]:
+        return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    @torch.inference_mode()
+    def score(self, text: str) -> list[TokenScore]:
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids: list[int] = enc["input_ids"]
+        offsets: list[tuple[int, int]] = enc["offset_mapping"]
+        if not ids:
+            return []
+        bos = self.tokenizer.bos_token_id
+        surprisal = [math.nan] * len(ids)
+        body = self.window - 1
+        start = 0
+        while start < len(ids):
+            ctx_start = max(0, start - self.context)
+            chunk = ids[ctx_start: start + body - (start - ctx_start)]
+            inp = torch.tensor([[bos] + chunk])
+            nll = self._nll(inp, torch.tensor(chunk))
+            for i in range(start - ctx_start, len(chunk)):
+                surprisal[ctx_start + i] = float(nll[i])
+            start = ctx_start + len(chunk)
+        pieces = self.tokenizer.convert_ids_to_tokens(ids)
+        return [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]

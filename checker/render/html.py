@@ -1,0 +1,134 @@
+"""HTML: one self-contained page per article (jinja2, autoescaped; wire text never becomes markup)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from checker import __version__
+from checker.findings import SEVERITY_RANK, FailedInput, Report
+from checker.render import Renderer, register
+
+TEMPLATES = Path(__file__).parent / "templates"
+ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                  trim_blocks=True, lstrip_blocks=True)
+RULE_LABEL = {"garbled": "Garbled", "contradiction": "Contradiction", "conflicting-claims": "Conflicting claims",
+              "name-variant": "Name variant", "name-suspect": "Name spelling", "number-mismatch": "Number mismatch",
+              "date-mismatch": "Date mismatch", "self-reference": "Self-reference"}
+
+
+@dataclass
+class Piece:
+    text: str
+    mark: bool = False
+    surprisal: float | None = None
+
+
+@dataclass
+class SentenceView:
+    id: int
+    kind: str
+    severity: str | None
+    garble: float
+    pieces: list[Piece]
+    tokens: list[Piece]
+    finding_ids: list[int] = field(default_factory=list)
+
+
+def verdict(report: Report) -> str:
+    by_rule: dict[str, set[int]] = {}
+    for f in report.findings:
+        if f.severity in ("error", "warning"):
+            by_rule.setdefault(f.rule, set()).update(f.sentences)
+    if not by_rule:
+        return "No problems found"
+    parts = []
+    garbled = len(by_rule.pop("garbled", set()))
+    if garbled:
+        parts.append(f"{garbled} sentence{'s' if garbled != 1 else ''} need{'s' if garbled == 1 else ''} an editor")
+    for rule, sents in sorted(by_rule.items()):
+        n = sum(1 for f in report.findings if f.rule == rule and f.severity in ("error", "warning"))
+        label = RULE_LABEL.get(rule, rule).lower()
+        parts.append(f"{n} possible {label}{'s' if n != 1 and not label.endswith('s') else ''}")
+    return ", ".join(parts)
+
+
+def sentence_views(report: Report) -> list[list[SentenceView]]:
+    """Paragraphs of sentence views, with the surprising span split out for underlining."""
+    sev_of: dict[int, str] = {}
+    fids: dict[int, list[int]] = {}
+    for i, f in enumerate(report.findings):
+        for sid in f.sentences:
+            fids.setdefault(sid, []).append(i)
+            if SEVERITY_RANK[f.severity] > SEVERITY_RANK.get(sev_of.get(sid, ""), 0):
+                sev_of[sid] = f.severity
+    marks: dict[int, list[tuple[int, int]]] = {}
+    for f in report.findings:
+        spans = f.spans or ([(f.start, f.end)] if f.rule == "garbled" else [])
+        for sid in f.sentences:
+            s = report.sentences[sid]
+            marks.setdefault(sid, []).extend((a, b) for a, b in spans if s.start <= a < s.end)
+    paragraphs: dict[int, list[SentenceView]] = {}
+    for s in report.sentences:
+        pieces, pos = [], s.start
+        for a, b in sorted(set(marks.get(s.id, []))):
+            a, b = max(a, pos), min(b, s.end)
+            if a >= b:
+                continue
+            if a > pos:
+                pieces.append(Piece(report.text[pos:a]))
+            pieces.append(Piece(report.text[a:b], mark=True))
+            pos = b
+        if pos < s.end:
+            pieces.append(Piece(report.text[pos:s.end]))
+        tokens, tpos = [], s.start
+        for t in s.tokens:
+            if t.start > tpos:
+                tokens.append(Piece(report.text[tpos:t.start]))
+            tokens.append(Piece(report.text[t.start:t.end], surprisal=t.surprisal))
+            tpos = max(tpos, t.end)
+        if tpos < s.end:
+            tokens.append(Piece(report.text[tpos:s.end]))
+        paragraphs.setdefault(s.paragraph, []).append(
+            SentenceView(s.id, s.kind, sev_of.get(s.id), s.garble, pieces, tokens, fids.get(s.id, [])))
+    return [paragraphs[k] for k in sorted(paragraphs)]
+
+
+def heat(surprisal: float | None) -> str:
+    if surprisal is None:
+        return ""
+    level = min(int(surprisal // 2.5), 5)
+    return f"h{level}"
+
+
+ENV.filters["heat"] = heat
+
+
+@register
+class HtmlRenderer(Renderer):
+    name = "html"
+    extension = "html"
+
+    def render(self, report: Report) -> str:
+        rules = sorted({f.rule for f in report.findings})
+        title = report.metadata.get("headline") or report.stem
+        return ENV.get_template("report.html.j2").render(
+            r=report, title=title, verdict=verdict(report), paragraphs=sentence_views(report),
+            counts=report.counts(), rules=rules, rule_label=RULE_LABEL, version=__version__,
+            total_time=sum(report.timings.values()),
+            rule_counts={rule: sum(1 for f in report.findings if f.rule == rule) for rule in rules},
+            strip=[(s.id, s.garble, "flag" if s.flagged else "") for s in report.sentences if s.kind == "sentence"])
+
+    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
+        rows = []
+        for r in reports:
+            rows.append({"name": r.path, "href": f"{r.stem}.html", "verdict": verdict(r), "counts": r.counts(),
+                         "rules": {rule: sum(1 for f in r.findings if f.rule == rule)
+                                   for rule in sorted({f.rule for f in r.findings})},
+                         "worst": max((s.garble for s in r.sentences), default=0.0),
+                         "rank": SEVERITY_RANK.get(r.worst() or "", 0)})
+        rows.sort(key=lambda x: (-x["rank"], -x["worst"]))
+        return ENV.get_template("index.html.j2").render(rows=rows, failures=failures, version=__version__,
+                                                         rule_label=RULE_LABEL)

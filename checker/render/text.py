@@ -1,0 +1,46 @@
+"""Terminal text: one line per finding in the `path:line:col severity rule message` style of linters."""
+
+from __future__ import annotations
+
+from checker.findings import FailedInput, Report
+from checker.render import Renderer, register
+
+ICON = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+@register
+class TextRenderer(Renderer):
+    name = "text"
+    to_stdout = True
+    batch = True
+
+    def render(self, report: Report) -> str:
+        return self.render_batch([report], [])
+
+    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
+        """Rich markup; the CLI prints it through a rich Console (plain when not a terminal)."""
+        from rich.markup import escape
+
+        lines = []
+        for r in reports:
+            lines.append(f"[bold underline]{escape(r.path)}[/]")
+            if not r.findings:
+                lines.append("  [green]✔ no findings[/]")
+            for f in r.findings:
+                ln, col = line_col(r.text, f.start)
+                lines.append(f"  {ln}:{col}\t[{STYLE[f.severity]}]{ICON[f.severity]} {f.severity}[/]\t"
+                             f"[dim]{f.rule}[/]\t{escape(f.message)}")
+            c = r.counts()
+            lines.append(f"  [dim]{len([s for s in r.sentences if s.kind == 'sentence'])} sentences, "
+                         f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes[/]")
+            lines.append("")
+        for fail in failures:
+            lines.append(f"[bold red]✖ {escape(fail.path)}: {escape(fail.error)}[/]")
+        return "\n".join(lines).rstrip() + "\n"

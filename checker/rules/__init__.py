@@ -1,0 +1,52 @@
+"""Rules: each a small class in its own module, registered by id. A new rule is one file + one import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from checker.findings import Finding, SentenceResult
+from checker.ingest import Document
+
+
+@dataclass
+class Context:
+    """What a rule may read: the document, the scored sentences, and the loaded models."""
+
+    document: Document
+    sentences: list[SentenceResult]
+    models: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prose(self) -> list[SentenceResult]:
+        return [s for s in self.sentences if s.kind == "sentence"]
+
+
+class Rule:
+    id: ClassVar[str]
+    default_severity: ClassVar[str] = "warning"
+    summary: ClassVar[str] = ""
+    explanation: ClassVar[str] = ""
+    needs: ClassVar[tuple[str, ...]] = ()  # model names the rule reads from Context.models
+
+    def run(self, ctx: Context) -> list[Finding]:
+        raise NotImplementedError
+
+
+RULES: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    RULES[cls.id] = cls
+    return cls
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    return dict(RULES)
+
+
+RuleFactory = Callable[[], Rule]
+
+from checker.rules import garbled as _garbled  # noqa: E402,F401

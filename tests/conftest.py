@@ -1,0 +1,36 @@
+"""Shared fixtures: the real models are loaded once per test session (they take ~20 s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_a4ddab08513021e3.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def checker():
+    from checker.runner import load_checker
+
+    return load_checker()
+
+
+@pytest.fixture(scope="session")
+def seed_report(checker):
+    from checker.ingest import read_path
+
+    return checker.check(read_path(str(SEED)))
+
+
+@pytest.fixture(scope="session")
+def seed_labels() -> dict[str, str]:
+    from checker.devdata import seed_labels
+
+    return seed_labels(SEED.with_suffix(".labels.tsv"))
