@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_a4ddab08513021e3.txt
 
-.PHONY: setup demo test lint bench eval clean
+.PHONY: setup browser demo test lint bench eval clean
 
 setup: $(VENV)/.installed
 
@@ -20,7 +20,11 @@ demo: setup
 	$(BIN)/checker check $(SEED) --fail-on never
 	@echo "Open reports/000_a4ddab08513021e3.html (batch index: reports/index.html)"
 
-test: setup
+# the browser tests drive Debian's Chromium; Playwright must never download its own browser
+browser:
+	@command -v chromium >/dev/null || { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; }
+
+test: setup browser
 	$(BIN)/ruff check checker tests benchmarks models
 	$(BIN)/python -m pytest -ra
 

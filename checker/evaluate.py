@@ -10,7 +10,9 @@ from checker.devdata import SEED, LabelledDoc, seed_labels, talk_of, ted_docs
 from checker.errors import CheckerError
 from checker.features import assign_tokens, sentence_features, span_tokens
 
-TED_CACHE = Path(__file__).resolve().parent.parent / "models" / "garble" / "ted_features.jsonl"
+GARBLE_DIR = Path(__file__).resolve().parent.parent / "models" / "garble"
+TED_CACHE = GARBLE_DIR / "ted_tokens.jsonl"
+SYNTH_CACHE = GARBLE_DIR / "synthetic_tokens.jsonl"
 
 
 def auroc_ap(labels: list[bool], scores: list[float]) -> tuple[float, float]:
@@ -19,21 +21,30 @@ def auroc_ap(labels: list[bool], scores: list[float]) -> tuple[float, float]:
     return float(roc_auc_score(labels, scores)), float(average_precision_score(labels, scores))
 
 
-def ted_feature_rows(lm, docs: list[LabelledDoc]) -> Iterator[dict]:
-    """Score whole TED documents in context and yield one feature row per labelled segment."""
-    for doc in docs:
-        toks = lm.score(doc.text)
-        idx = assign_tokens(doc.text, toks, doc.spans)
-        rows = sentence_features([span_tokens(doc.text, toks, ix, s) for ix, (s, _e) in zip(idx, doc.spans)])
-        for (s, e), label, row in zip(doc.spans, doc.labels, rows):
-            yield {"doc": doc.key, "start": s, "end": e, "label": label, "text": doc.text[s:e],
-                   **{k: round(v, 4) for k, v in row.items()}}
-
-
-def write_ted_cache(lm, path: Path = TED_CACHE, max_segments: int = 1000) -> None:
+def score_docs(lm, docs: list[LabelledDoc], path: Path) -> None:
+    """Cache LM token scores per document, so features can be reworked without rerunning the LM."""
     with path.open("w", encoding="utf-8") as out:
-        for row in ted_feature_rows(lm, ted_docs(max_segments=max_segments)):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for doc in docs:
+            toks = lm.score(doc.text)
+            out.write(json.dumps({"key": doc.key, "text": doc.text, "spans": doc.spans, "labels": doc.labels,
+                                  "tokens": [[t.start, t.end, t.surprisal] for t in toks]}, ensure_ascii=False)
+                      + "\n")
+
+
+def feature_rows(path: Path) -> list[dict]:
+    """One feature row per labelled segment of the cached documents, computed as the pipeline does."""
+    from checker.lm import TokenScore
+
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        text, spans = d["text"], [tuple(s) for s in d["spans"]]
+        toks = [TokenScore(s, e, v, "") for s, e, v in d["tokens"]]
+        idx = assign_tokens(text, toks, spans)
+        feats = sentence_features([span_tokens(text, toks, ix, s) for ix, (s, _e) in zip(idx, spans)])
+        for (s, e), label, row in zip(spans, d["labels"], feats):
+            rows.append({"doc": d["key"], "start": s, "end": e, "label": label, "text": text[s:e], **row})
+    return rows
 
 
 def run_eval(rescore: bool = False) -> Iterator[str]:
@@ -44,7 +55,10 @@ def run_eval(rescore: bool = False) -> Iterator[str]:
     garble = GarbleModel()
     checker = load_checker()
     if rescore:
-        write_ted_cache(checker.lm)
+        from checker.devdata import synthetic_docs
+
+        score_docs(checker.lm, ted_docs(), TED_CACHE)
+        score_docs(checker.lm, synthetic_docs(), SYNTH_CACHE)
     if not TED_CACHE.exists():
         raise CheckerError(f"no TED features at {TED_CACHE}; run `checker eval --rescore`")
 
@@ -60,8 +74,8 @@ def run_eval(rescore: bool = False) -> Iterator[str]:
            f"(garbled {n_g}, clean {len(judged) - n_g}; flagged garbled {caught}/{n_g}, "
            f"false alarms {false}/{len(judged) - n_g})")
 
-    rows = [json.loads(line) for line in TED_CACHE.read_text(encoding="utf-8").splitlines()]
-    heldout = set(json.loads(garble_path().read_text())["metrics"]["ted_heldout"]["talks"])
+    rows = feature_rows(TED_CACHE)
+    heldout = set(json.loads(garble_path().read_text())["metrics"]["ted_heldout_real"]["talks"])
     for name, subset in (("TED MQM held-out talks", [r for r in rows if talk_of(r["doc"]) in heldout]),
                          ("TED MQM whole sample", rows)):
         sub = [r for r in subset if r["label"] in ("garbled", "clean")]
@@ -70,11 +84,8 @@ def run_eval(rescore: bool = False) -> Iterator[str]:
         yield f"{name}: AUROC {auc:.3f}  AP {ap:.3f}  (garbled {n_g}, clean {len(sub) - n_g}, segments)"
 
 
+
 def garble_path() -> Path:
     from checker.garble import DEFAULT_PATH
 
     return DEFAULT_PATH
-
-
-def seed_text() -> str:
-    return Path(SEED).read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from wordfreq import word_frequency
 
 from checker.lm import TokenScore
 
-FEATURES = ("mean", "neg_slor", "max3_adj", "max5_adj", "max_adj", "z_mean", "z_slor", "log_len")
+FEATURES = ("mean", "neg_slor", "max3_adj", "max5_adj", "max_adj", "max3_excess", "z_mean", "z_slor", "log_len")
 WORD_RE = re.compile(r"[\w’'-]+")
 FLOOR = 1e-8  # unseen words: ~18.4 nats
 PUNCT_UNIGRAM = 4.0
@@ -25,6 +25,10 @@ PUNCT_UNIGRAM = 4.0
 @lru_cache(maxsize=65536)
 def unigram_surprisal(word: str) -> float:
     return -math.log(max(word_frequency(word.lower().replace("’", "'"), "en"), FLOOR))
+
+
+def zipf_rare(word: str) -> bool:
+    return unigram_surprisal(word) > 11.5  # rarer than ~1e-5 (zipf < 4)
 
 
 @dataclass
@@ -51,6 +55,8 @@ def assign_tokens(text: str, tokens: Sequence[TokenScore], spans: Sequence[tuple
     j = 0
     for ti, tok in enumerate(tokens):
         pos = _core_start(text, tok)
+        if pos >= tok.end:
+            continue  # whitespace-only tokens (paragraph breaks) belong to no sentence
         while j < len(order) and spans[order[j]][1] <= pos:
             j += 1
         if j < len(order) and spans[order[j]][0] <= pos < spans[order[j]][1]:
@@ -76,7 +82,7 @@ def span_tokens(text: str, tokens: Sequence[TokenScore], idx: list[int], span_st
         owner.append(w)
         if w is not None:
             counts[w] = counts.get(w, 0) + 1
-    for t, w, s in zip(toks, owner, lm):
+    for w, s in zip(owner, lm):
         if w is None:
             unigram.append(PUNCT_UNIGRAM)
             adjusted.append(s)
@@ -84,7 +90,8 @@ def span_tokens(text: str, tokens: Sequence[TokenScore], idx: list[int], span_st
         ws, _we, word = words[w]
         u = unigram_surprisal(word) / counts[w]
         unigram.append(u)
-        is_name = (word[0].isupper() and ws != span_start) or any(c.isdigit() for c in word)
+        # names and numbers are rare everywhere; a capitalised first word only when it is rare as a word
+        is_name = any(c.isdigit() for c in word) or (word[0].isupper() and (ws != span_start or zipf_rare(word)))
         adjusted.append(max(0.0, s - u) if is_name else s)
     return SpanTokens(toks, lm, unigram, adjusted)
 
@@ -113,11 +120,12 @@ def sentence_features(spans: Sequence[SpanTokens]) -> list[dict[str, float]]:
     for sp in spans:
         n = max(len(sp.lm), 1)
         rows.append({
-            "mean": sum(sp.lm) / n,
+            "mean": sum(sp.adjusted) / n,  # names and numbers discounted
             "neg_slor": (sum(sp.lm) - sum(sp.unigram)) / n,
             "max3_adj": _window_max(sp.adjusted, 3),
             "max5_adj": _window_max(sp.adjusted, 5),
             "max_adj": max(sp.adjusted, default=0.0),
+            "max3_excess": _window_max([a - u for a, u in zip(sp.lm, sp.unigram)], 3),
             "log_len": math.log(n),
         })
     for key, zkey in (("mean", "z_mean"), ("neg_slor", "z_slor")):

@@ -72,6 +72,25 @@ class LanguageModel:
             out.append(-logp.gather(1, target[i:i + rows, None])[:, 0])
         return torch.cat(out)
 
+    @torch.inference_mode()
+    def propose(self, prefix: str, max_new_tokens: int = 6) -> tuple[str, float]:
+        """The word the model expects after `prefix` (greedy) and its surprisal in nats."""
+        ids = [self.tokenizer.bos_token_id] + self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
+        gen = self.model.generate(torch.tensor([ids]), max_new_tokens=max_new_tokens, do_sample=False,
+                                  output_scores=True, return_dict_in_generate=True, pad_token_id=0)
+        new = gen.sequences[0, len(ids):].tolist()
+        word, total = "", 0.0
+        for k, tid in enumerate(new):
+            piece = self.tokenizer.convert_ids_to_tokens(tid)
+            text = piece.replace("▁", " ")
+            if k > 0 and (text.startswith(" ") or not text.strip().replace("-", "").isalpha()):
+                break
+            if k == 0 and not text.strip().replace("-", "").isalpha():
+                break
+            word += text
+            total += float(-torch.log_softmax(gen.scores[k][0].float(), -1)[tid])
+        return word.strip(), total
+
     def pieces(self, text: str) -> list[str]:
         return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 

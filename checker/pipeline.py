@@ -64,7 +64,8 @@ class Checker:
             r.garble = self.garble.probability(row)
             a, b = most_surprising_window(sts[i])
             toks = sts[i].tokens[a:b]
-            r.span = (_visible(doc.text, toks[0].start, toks[0].end)[0], toks[-1].end)
+            r.span = _whole_words(doc.text, _visible(doc.text, toks[0].start, toks[0].end)[0], toks[-1].end,
+                                  segs[i].start, segs[i].end)
         timings["features"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -81,6 +82,19 @@ class Checker:
         timings["rules"] = time.perf_counter() - t
         return Report(doc.path, doc.sha256, doc.text, results, findings, self.model_refs(), timings,
                       doc.format, doc.metadata)
+
+
+def _whole_words(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """Widen a token window to whole words so the underline never cuts "Kuleva" into "va"."""
+    while start > lo and text[start - 1].isalnum():
+        start -= 1
+    while end < hi and text[end].isalnum():
+        end += 1
+    while end > start and text[end - 1] in " ,;:“”‘’\"'":
+        end -= 1
+    while start < end and text[start] in "“”‘’\"'( ":
+        start += 1
+    return start, end
 
 
 def _visible(text: str, start: int, end: int) -> tuple[int, int]:

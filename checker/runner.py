@@ -21,11 +21,14 @@ def load_models() -> dict[str, Any]:
     from checker.garble import GarbleModel
     from checker.lm import LanguageModel
     from checker.modelstore import ModelError, prepare_lm
+    from checker.nli import NLIModel
 
     try:
-        return {"lm": LanguageModel(prepare_lm()), "garble": GarbleModel()}
+        models: dict[str, Any] = {"lm": LanguageModel(prepare_lm()), "garble": GarbleModel()}
+        models["nli"] = NLIModel()
     except (ModelError, OSError, ValueError) as exc:
         raise CheckerError(f"cannot load models: {exc}") from exc
+    return models
 
 
 def load_checker(options: dict[str, Any] | None = None, progress: Console | None = None) -> Checker:
@@ -87,7 +90,7 @@ def run_batch(checker: Checker, paths: list[str], formats: list[str], out: Path,
                 reports.append(report)
             except CheckerError as exc:
                 failures.append(FailedInput(path, str(exc)))
-            except Exception as exc:  # noqa: BLE001 - one broken file must not lose the others' reports
+            except Exception as exc:
                 failures.append(FailedInput(path, f"internal error: {type(exc).__name__}: {exc}"))
             progress.advance(task)
     write_batch_outputs(reports, failures, formats, out)

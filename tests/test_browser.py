@@ -1,0 +1,118 @@
+"""The HTML reports in a real browser (Debian's Chromium, driven headless by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: `apt-get install chromium` (make test does this)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory, checker):
+    from checker.findings import FailedInput
+    from checker.ingest import read_path
+    from checker.render.html import HtmlRenderer
+    from tests.conftest import SEED
+
+    out = tmp_path_factory.mktemp("reports")
+    evil = out / "evil.txt"
+    evil.write_text("The minister said <script>alert(1)</script> was posted online. "
+                    "Officials denied <img src=x onerror=alert(2)> it on Monday.\n")
+    r = HtmlRenderer()
+    done = []
+    for path in (SEED, evil):
+        rep = checker.check(read_path(str(path)))
+        (out / f"{rep.stem}.html").write_text(r.render(rep))
+        done.append(rep)
+    (out / "index.html").write_text(r.render_batch(done, [FailedInput("broken.txt", "empty input: nothing to check")]))
+    return out, done
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    return page, errors, dialogs
+
+
+def test_seed_report_loads_and_highlights(browser, reports):
+    out, done = reports
+    seed = done[0]
+    page, errors, _ = open_page(browser, out / "000_a4ddab08513021e3.html")
+    assert errors == []
+    flagged = {sid for f in seed.findings for sid in f.sentences}
+    highlighted = page.locator(".seg.sentence.sev-error, .seg.sentence.sev-warning, .seg.sentence.sev-info")
+    assert highlighted.count() == len(flagged)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "seed-report.png"), full_page=True)
+    page.close()
+
+
+def test_click_finding_marks_sentence_and_filter_hides(browser, reports):
+    out, _ = reports
+    page, errors, _ = open_page(browser, out / "000_a4ddab08513021e3.html")
+    first = page.locator(".finding").first
+    sid = first.get_attribute("data-sentences").split()[0]
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    first.locator(".jump").click()
+    assert "active" in page.locator(f"#s{sid}").get_attribute("class")
+    top = page.evaluate(f"document.getElementById('s{sid}').getBoundingClientRect().top")
+    assert 0 <= top < 1000
+    page.keyboard.press("j")
+    assert page.locator(".finding.current").count() == 1
+    rule = first.get_attribute("data-rule")
+    page.locator(f".f-rule[value='{rule}']").uncheck()
+    hidden = page.locator(f".finding[data-rule='{rule}']")
+    assert hidden.count() > 0
+    for i in range(hidden.count()):
+        assert not hidden.nth(i).is_visible()
+    page.locator(".f-rule[value]").evaluate_all("els => els.forEach(e => { if (!e.checked) e.click(); })")
+    page.locator(".f-sev[value='error']").uncheck()
+    errs = page.locator(".finding[data-severity='error']")
+    for i in range(errs.count()):
+        assert not errs.nth(i).is_visible()
+    assert errors == []
+    page.close()
+
+
+def test_script_in_wire_copy_never_runs(browser, reports):
+    out, _ = reports
+    page, errors, dialogs = open_page(browser, out / "evil.html")
+    page.wait_for_timeout(300)
+    assert dialogs == [] and errors == []
+    assert "<script>alert(1)</script>" in page.locator("#article").inner_text()
+    page.close()
+
+
+def test_index_lists_inputs_and_links_resolve(browser, reports):
+    out, done = reports
+    page, errors, _ = open_page(browser, out / "index.html")
+    rows = page.locator("#index tbody tr")
+    assert rows.count() == len(done) + 1
+    assert "broken.txt" in page.locator("#index").inner_text()
+    for href in page.locator("#index a").evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        assert (out / href).exists()
+    page.locator("#index th[data-key='name']").click()
+    assert errors == []
+    page.close()

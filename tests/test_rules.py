@@ -1,0 +1,72 @@
+"""Consistency rules that need no model: exercised on the seed text with small edits."""
+
+from checker.findings import SentenceResult
+from checker.ingest import Document
+from checker.rules import Context, all_rules
+from checker.segment import segment
+
+
+def run_rules(text: str, metadata: dict | None = None, **options) -> list:
+    sents = [SentenceResult(s.id, s.start, s.end, s.text, s.kind, s.paragraph) for s in segment(text)]
+    ctx = Context(Document(text, "t.txt", "0", metadata=metadata or {}), sents, {}, options)
+    out = []
+    for cls in all_rules().values():
+        if not cls.needs:
+            out += cls().run(ctx)
+    return out
+
+
+def test_seed_fires_only_self_reference(seed_text):
+    found = run_rules(seed_text)
+    assert [(f.rule, f.data.get("name")) for f in found] == [("self-reference", "Putin")]
+    f = found[0]
+    assert seed_text[f.start:f.end] == "Putin promising to impose unprecedented sanctions on Putin"
+
+
+def test_name_variant_kyiv(seed_text):
+    text = seed_text.replace("Polish Prime Minister", "Officials in Kyiv agreed. Polish Prime Minister", 1)
+    found = [f for f in run_rules(text) if f.rule == "name-variant"]
+    assert len(found) == 1 and set(found[0].data["variants"]) == {"Kiev", "Kyiv"}
+    marked = {text[a:b] for a, b in found[0].spans}
+    assert marked == {"Kiev", "Kyiv"} and len(found[0].spans) == 4
+    assert not [f for f in run_rules(text, allow_names=["Kyiv"]) if f.rule == "name-variant"]
+
+
+def test_related_words_are_not_variants():
+    text = "Russia and Russian officials met Ukraine and Ukrainian envoys in Europe and European capitals."
+    assert not [f for f in run_rules(text) if f.rule == "name-variant"]
+
+
+def test_number_mismatch(seed_text):
+    text = seed_text + "\n\nLondon said some 1,200 British troops are already in the region.\n"
+    found = [f for f in run_rules(text) if f.rule == "number-mismatch"]
+    assert len(found) == 1
+    assert found[0].data == {"phrase": "british troops", "values": [1150.0, 1200.0]}
+    assert len(found[0].sentences) == 2
+
+
+def test_number_different_phrases_not_compared():
+    text = "Russia has 100,000 combat troops nearby. Britain sent 1,150 British troops."
+    assert not [f for f in run_rules(text) if f.rule == "number-mismatch"]
+
+
+def test_date_mismatch_with_dateline():
+    text = ("date 2022-01-30\n\nThe talks opened on Saturday, 28 January 2022 in Paris. "
+            "Yesterday, on Friday, the envoys arrived. The summit is set for Tuesday, 1 February.\n")
+    found = [f for f in run_rules(text) if f.rule == "date-mismatch"]
+    msgs = [f.message for f in found]
+    assert len(found) == 2, msgs
+    assert "2022-01-28 is a Friday, not a Saturday" in msgs[0]
+    assert "Saturday (2022-01-29)" in msgs[1]
+
+
+def test_date_from_metadata_and_none_without_date():
+    text = "The talks opened on Saturday, 28 January 2022 in Paris."
+    assert not [f for f in run_rules(text) if f.rule == "date-mismatch"]
+    assert [f for f in run_rules(text, metadata={"date": "2022-01-30"}) if f.rule == "date-mismatch"]
+
+
+def test_self_reference_not_on_possessive_or_separate_clauses():
+    text = ("Britain’s Prime Minister said that Britain would send jets. "
+            "Putin met Macron, and Macron later called Putin.")
+    assert not [f for f in run_rules(text) if f.rule == "self-reference"]
