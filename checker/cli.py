@@ -49,39 +49,80 @@ def fail(message: str) -> None:
 @app.command()
 def check(
     paths: Annotated[list[str], typer.Argument(help="Files or folders to check; '-' reads stdin.")],
-    format: Annotated[list[str] | None, typer.Option("--format", "-f", help="text, json, html (repeatable).")] = None,
+    format: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")] = Path("reports"),
-    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn.error,
+    fail_on: Annotated[FailOn | None, typer.Option(help="Lowest severity that makes the exit code 1.")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
                                                     help="Garble probability for an error.")] = None,
+    input_format: Annotated[str | None, typer.Option(
+        help="text, markdown, html, nitf, newsml, ninjs (default: detected).")] = None,
+    include: Annotated[list[str] | None, typer.Option(help="Glob of files to take from folders.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Glob of files to skip in folders.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (default: found upward).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only findings not in this baseline.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(help="Record current findings as the baseline.")] = None,
     max_bytes: Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")] = 1_000_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
+    from checker.baseline import apply_baseline, load_baseline
+    from checker.baseline import write_baseline as save_baseline
+    from checker.config import load_config
+    from checker.ingest import READERS
     from checker.render import RENDERERS
     from checker.runner import load_checker, run_batch
 
-    formats = format or ["text", "json", "html"]
+    try:
+        cfg = load_config(paths, config)
+    except CheckerError as exc:
+        fail(str(exc))
+    formats = format or cfg.formats
     unknown = [f for f in formats if f not in RENDERERS]
     if unknown:
         fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
-    options = {} if threshold is None else {"threshold": threshold}
+    if input_format and input_format not in READERS:
+        fail(f"unknown input format {input_format} (choose from {', '.join(sorted(READERS))})")
+    options: dict = {"allow_names": cfg.allow}
+    for key, value in (("threshold", threshold if threshold is not None else cfg.threshold),
+                       ("warning", cfg.warning)):
+        if value is not None:
+            options[key] = value
     try:
+        known = load_baseline(baseline) if baseline else None
         checker = load_checker(options, progress=None if quiet else err_console)
     except CheckerError as exc:
         fail(str(exc))
-    reports, failures = run_batch(checker, paths, formats, out, max_bytes,
-                                  console=None if quiet else err_console)
-    text_renderers = [RENDERERS[f]() for f in formats if RENDERERS[f].to_stdout]
-    for r in text_renderers:
-        out_console.print(r.render_batch(reports, failures), end="")
+    checker.severity, checker.enabled = cfg.severity(), cfg.enabled()
+    reports, failures = run_batch(
+        checker, paths, formats, out, max_bytes, console=None if quiet else err_console,
+        input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
+        before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
+    if write_baseline:
+        n = save_baseline(reports, write_baseline)
+        err_console.print(f"checker: wrote {n} finding(s) to baseline {write_baseline}")
+    for r in [RENDERERS[f]() for f in formats if RENDERERS[f].to_stdout]:
+        out_console.print(r.render_batch(reports, failures), end="", markup=r.name == "text")
     for failure in failures:
         err_console.print(f"[bold red]checker:[/] {failure.path}: {failure.error}")
     if failures:
         raise typer.Exit(EXIT_ERROR)
-    if fail_on != FailOn.never and any(r.fails(fail_on.value) for r in reports):
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+    level = (fail_on.value if fail_on else cfg.fail_on)
+    if write_baseline or level == "never":
+        raise typer.Exit(EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if any(r.fails(level) for r in reports) else EXIT_OK)
+
+
+@app.command()
+def init(path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path(".checker.toml"),
+         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False) -> None:
+    """Write a commented .checker.toml with every key and its default."""
+    from checker.config import TEMPLATE
+
+    if path.exists() and not force:
+        fail(f"{path} exists (use --force to overwrite)")
+    path.write_text(TEMPLATE, encoding="utf-8")
+    out_console.print(f"wrote {path}")
 
 
 @models_app.callback()

@@ -42,6 +42,10 @@ class Finding:
     score: float
     spans: list[tuple[int, int]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    suppressed: bool = False
+    suppression_reason: str = ""
+    line: int = 0  # 1-based position in the original file (markup formats map back through ingest)
+    column: int = 0
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Report:
     format: str = "text"
     metadata: dict[str, str] = field(default_factory=dict)
     output_stem: str = ""
+    source: str | None = None  # the original file text, when markup was stripped
+    runs: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -73,14 +79,19 @@ class Report:
         name = Path(self.path).name if self.path != "-" else "stdin"
         return name.rsplit(".", 1)[0] if "." in name else name
 
+    @property
+    def active(self) -> list[Finding]:
+        """Findings that count: not suppressed in the source."""
+        return [f for f in self.findings if not f.suppressed]
+
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in SEVERITIES}
-        for f in self.findings:
+        for f in self.active:
             out[f.severity] += 1
         return out
 
     def worst(self) -> str | None:
-        return max((f.severity for f in self.findings), key=SEVERITY_RANK.__getitem__, default=None)
+        return max((f.severity for f in self.active), key=SEVERITY_RANK.__getitem__, default=None)
 
     def fails(self, fail_on: str) -> bool:
         w = self.worst()
@@ -98,7 +109,8 @@ class Report:
             } for s in self.sentences],
             "findings": [{
                 "rule": f.rule, "severity": f.severity, "message": f.message, "sentences": f.sentences,
-                "start": f.start, "end": f.end, "score": round(f.score, 4),
+                "start": f.start, "end": f.end, "score": round(f.score, 4), "line": f.line, "column": f.column,
+                **({"suppressed": True, "suppression_reason": f.suppression_reason} if f.suppressed else {}),
                 **({"spans": [list(sp) for sp in f.spans]} if f.spans else {}),
                 **({"data": f.data} if f.data else {}),
             } for f in self.findings],

@@ -22,7 +22,8 @@ class Checker:
     extra_models: dict[str, Any] = field(default_factory=dict)
     rules: list[Rule] | None = None
     options: dict[str, Any] = field(default_factory=dict)
-    severity: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, str] = field(default_factory=dict)  # per-rule overrides from the configuration
+    enabled: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rules is None:
@@ -73,15 +74,21 @@ class Checker:
         findings: list[Finding] = []
         for rule in self.rules or []:
             for f in rule.run(ctx):
-                f.severity = self.severity.get(rule.id, f.severity)
-                findings.append(f)
+                f.severity = self.severity.get(f.rule, f.severity)
+                if self.enabled.get(f.rule, True):
+                    findings.append(f)
         findings.sort(key=lambda f: (f.start, f.rule))
-        flagged = {i for f in findings for i in f.sentences if f.severity in ("error", "warning")}
+        for f in findings:
+            f.line, f.column = doc.line_col(f.start)
+            sup = next((s for s in doc.suppressions if s.covers(f.rule, f.start)), None)
+            if sup:
+                f.suppressed, f.suppression_reason = True, sup.reason or "suppressed in the source"
+        flagged = {i for f in findings if not f.suppressed for i in f.sentences if f.severity in ("error", "warning")}
         for r in results:
             r.flagged = r.id in flagged
         timings["rules"] = time.perf_counter() - t
         return Report(doc.path, doc.sha256, doc.text, results, findings, self.model_refs(), timings,
-                      doc.format, doc.metadata)
+                      doc.format, doc.metadata, source=doc.source, runs=doc.runs)
 
 
 def _whole_words(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,15 @@ def write_batch_outputs(reports: list[Report], failures: list[FailedInput], form
         r = RENDERERS[fmt]()
         if fmt == "html":
             (out / "index.html").write_text(r.render_batch(reports, failures), encoding="utf-8")
-        elif r.batch and not r.to_stdout:
+        elif r.batch and not r.to_stdout and r.extension:
             (out / f"checker.{r.extension}").write_text(r.render_batch(reports, failures), encoding="utf-8")
 
 
 def run_batch(checker: Checker, paths: list[str], formats: list[str], out: Path, max_bytes: int,
-              console: Console | None = None) -> tuple[list[Report], list[FailedInput]]:
-    files = list(dict.fromkeys(expand_paths(paths)))
+              console: Console | None = None, input_format: str | None = None, include: list[str] | None = None,
+              exclude: list[str] | None = None, before_write: Callable[[Report], object] | None = None,
+              ) -> tuple[list[Report], list[FailedInput]]:
+    files = list(dict.fromkeys(expand_paths(paths, include, exclude)))
     reports: list[Report] = []
     failures: list[FailedInput] = []
     try:
@@ -80,8 +83,10 @@ def run_batch(checker: Checker, paths: list[str], formats: list[str], out: Path,
         for path in files:
             progress.update(task, description=f"checking {Path(path).name}")
             try:
-                doc = read_path(path, max_bytes=max_bytes)
+                doc = read_path(path, input_format, max_bytes=max_bytes)
                 report = checker.check(doc)
+                if before_write:
+                    before_write(report)
                 n = stems.get(report.stem, 0)
                 stems[report.stem] = n + 1
                 if n:  # two inputs with one file name must not overwrite each other's report

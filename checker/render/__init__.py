@@ -28,6 +28,10 @@ def register(cls: type[Renderer]) -> type[Renderer]:
     return cls
 
 
+from checker.render import github as _github  # noqa: E402,F401
 from checker.render import html as _html  # noqa: E402,F401
 from checker.render import json as _json  # noqa: E402,F401
+from checker.render import jsonl as _jsonl  # noqa: E402,F401
+from checker.render import junit as _junit  # noqa: E402,F401
+from checker.render import sarif as _sarif  # noqa: E402,F401
 from checker.render import text as _text  # noqa: E402,F401

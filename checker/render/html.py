@@ -39,7 +39,7 @@ class SentenceView:
 
 def verdict(report: Report) -> str:
     by_rule: dict[str, set[int]] = {}
-    for f in report.findings:
+    for f in report.active:
         if f.severity in ("error", "warning"):
             by_rule.setdefault(f.rule, set()).update(f.sentences)
     if not by_rule:
@@ -49,7 +49,7 @@ def verdict(report: Report) -> str:
     if garbled:
         parts.append(f"{garbled} sentence{'s' if garbled != 1 else ''} need{'s' if garbled == 1 else ''} an editor")
     for rule in sorted(by_rule):
-        n = sum(1 for f in report.findings if f.rule == rule and f.severity in ("error", "warning"))
+        n = sum(1 for f in report.active if f.rule == rule and f.severity in ("error", "warning"))
         label = RULE_LABEL.get(rule, rule).lower()
         parts.append(f"{n} possible {label}{'s' if n != 1 and not label.endswith('s') else ''}")
     return ", ".join(parts)
@@ -59,13 +59,13 @@ def sentence_views(report: Report) -> list[list[SentenceView]]:
     """Paragraphs of sentence views, with the surprising span split out for underlining."""
     sev_of: dict[int, str] = {}
     fids: dict[int, list[int]] = {}
-    for i, f in enumerate(report.findings):
+    for i, f in enumerate(report.active):
         for sid in f.sentences:
             fids.setdefault(sid, []).append(i)
             if SEVERITY_RANK[f.severity] > SEVERITY_RANK.get(sev_of.get(sid, ""), 0):
                 sev_of[sid] = f.severity
     marks: dict[int, list[tuple[int, int]]] = {}
-    for f in report.findings:
+    for f in report.active:
         spans = f.spans or ([(f.start, f.end)] if f.rule == "garbled" else [])
         for sid in f.sentences:
             s = report.sentences[sid]
@@ -112,21 +112,22 @@ class HtmlRenderer(Renderer):
     extension = "html"
 
     def render(self, report: Report) -> str:
-        rules = sorted({f.rule for f in report.findings})
+        rules = sorted({f.rule for f in report.active})
         title = report.metadata.get("headline") or report.stem
         return ENV.get_template("report.html.j2").render(
             r=report, title=title, verdict=verdict(report), paragraphs=sentence_views(report),
             counts=report.counts(), rules=rules, rule_label=RULE_LABEL, version=__version__,
             total_time=sum(report.timings.values()),
-            rule_counts={rule: sum(1 for f in report.findings if f.rule == rule) for rule in rules},
+            findings=report.active,
+            rule_counts={rule: sum(1 for f in report.active if f.rule == rule) for rule in rules},
             strip=[(s.id, s.garble, "flag" if s.flagged else "") for s in report.sentences if s.kind == "sentence"])
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         rows = []
         for r in reports:
             rows.append({"name": r.path, "href": f"{r.stem}.html", "verdict": verdict(r), "counts": r.counts(),
-                         "rules": {rule: sum(1 for f in r.findings if f.rule == rule)
-                                   for rule in sorted({f.rule for f in r.findings})},
+                         "rules": {rule: sum(1 for f in r.active if f.rule == rule)
+                                   for rule in sorted({f.rule for f in r.active})},
                          "worst": max((s.garble for s in r.sentences), default=0.0),
                          "rank": SEVERITY_RANK.get(r.worst() or "", 0)})
         rows.sort(key=lambda x: (-x["rank"], -x["worst"]))

@@ -9,12 +9,6 @@ ICON = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
-
-
 @register
 class TextRenderer(Renderer):
     name = "text"
@@ -31,10 +25,10 @@ class TextRenderer(Renderer):
         lines = []
         for r in reports:
             lines.append(f"[bold underline]{escape(r.path)}[/]")
-            if not r.findings:
+            if not r.active:
                 lines.append("  [green]✔ no findings[/]")
-            for f in r.findings:
-                ln, col = line_col(r.text, f.start)
+            for f in r.active:
+                ln, col = f.line, f.column
                 lines.append(f"  {ln}:{col}\t[{STYLE[f.severity]}]{ICON[f.severity]} {f.severity}[/]\t"
                              f"[dim]{f.rule}[/]\t{escape(f.message)}")
             c = r.counts()

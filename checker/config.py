@@ -1,0 +1,128 @@
+"""Configuration: `[tool.checker]` in pyproject.toml or a `.checker.toml`, found upward from the inputs.
+
+Command-line flags override the file; the file overrides the built-in defaults.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checker.errors import CheckerError
+
+SEVERITIES = ("error", "warning", "info")
+FAIL_ON = ("error", "warning", "info", "never")
+TEMPLATE = """\
+# checker configuration (https://example.invalid/checker). Command-line flags override these.
+
+# Garble probability at or above which a sentence is an error, and where the warning band starts.
+# Leave them out to use the operating points stored with the garble model.
+# threshold = 0.72
+# warning = 0.52
+
+# Lowest severity that makes `checker check` exit 1: error, warning, info or never.
+fail-on = "error"
+
+# Output formats when --format is not given: text, json, html, sarif, github, jsonl, junit.
+formats = ["text", "json", "html"]
+
+# Which files a folder contributes (glob patterns on the path below the folder).
+include = []
+exclude = []
+
+# House spellings and terms that are fine: never reported as name variants or suspect names.
+allow = []
+
+# Per-rule switches: enabled = false turns a rule off; severity = "error" | "warning" | "info".
+# [rules.name-suspect]
+# enabled = true
+# severity = "info"
+"""
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    threshold: float | None = None
+    warning: float | None = None
+    fail_on: str = "error"
+    formats: list[str] = field(default_factory=lambda: ["text", "json", "html"])
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def severity(self) -> dict[str, str]:
+        return {r: v["severity"] for r, v in self.rules.items() if "severity" in v}
+
+    def enabled(self) -> dict[str, bool]:
+        return {r: bool(v["enabled"]) for r, v in self.rules.items() if "enabled" in v}
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest `.checker.toml`, or pyproject.toml with a [tool.checker] table, from start upward."""
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        for name in (".checker.toml", "pyproject.toml"):
+            f = folder / name
+            if not f.is_file():
+                continue
+            try:
+                data = tomllib.loads(f.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise CheckerError(f"{f}: invalid TOML: {exc}") from None
+            if name == "pyproject.toml":
+                data = data.get("tool", {}).get("checker")
+                if data is None:
+                    continue
+            return f, data
+    return None
+
+
+def load_config(paths: list[str], explicit: Path | None = None) -> Config:
+    if explicit:
+        try:
+            data = tomllib.loads(explicit.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CheckerError(f"cannot read config {explicit}: {exc}") from None
+        found: tuple[Path, dict[str, Any]] | None = (explicit, data.get("tool", {}).get("checker", data))
+    else:
+        first = next((Path(p) for p in paths if p != "-"), Path.cwd())
+        found = find_config(first if first.exists() else Path.cwd())
+    if not found:
+        return Config()
+    path, data = found
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path | None = None) -> Config:
+    known = {"threshold", "warning", "fail-on", "formats", "include", "exclude", "allow", "rules"}
+    unknown = set(data) - known
+    where = f"{path}: " if path else ""
+    if unknown:
+        raise CheckerError(f"{where}unknown configuration keys: {', '.join(sorted(unknown))}")
+    cfg = Config(path=path)
+    for key in ("threshold", "warning"):
+        if key in data:
+            val = data[key]
+            if not isinstance(val, int | float) or not 0 <= val <= 1:
+                raise CheckerError(f"{where}{key} must be a number between 0 and 1")
+            setattr(cfg, key, float(val))
+    if "fail-on" in data:
+        if data["fail-on"] not in FAIL_ON:
+            raise CheckerError(f"{where}fail-on must be one of {', '.join(FAIL_ON)}")
+        cfg.fail_on = data["fail-on"]
+    for key in ("formats", "include", "exclude", "allow"):
+        if key in data:
+            if not isinstance(data[key], list) or not all(isinstance(x, str) for x in data[key]):
+                raise CheckerError(f"{where}{key} must be a list of strings")
+            setattr(cfg, key, list(data[key]))
+    for rule, opts in (data.get("rules") or {}).items():
+        if not isinstance(opts, dict):
+            raise CheckerError(f"{where}rules.{rule} must be a table")
+        if "severity" in opts and opts["severity"] not in SEVERITIES:
+            raise CheckerError(f"{where}rules.{rule}.severity must be one of {', '.join(SEVERITIES)}")
+        cfg.rules[rule] = dict(opts)
+    return cfg

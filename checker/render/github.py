@@ -1,0 +1,36 @@
+"""GitHub Actions workflow commands: annotations on the changed wire files."""
+
+from __future__ import annotations
+
+from checker.findings import FailedInput, Report
+from checker.render import Renderer, register
+
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+@register
+class GithubRenderer(Renderer):
+    name = "github"
+    to_stdout = True
+    batch = True
+
+    def render(self, report: Report) -> str:
+        return self.render_batch([report], [])
+
+    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
+        lines = []
+        for r in reports:
+            for f in r.active:
+                props = f"file={_escape_prop(r.path)},line={f.line},col={f.column},title={_escape_prop(f.rule)}"
+                lines.append(f"::{COMMAND[f.severity]} {props}::{_escape_data(f.message)}")
+        for fail in failures:
+            lines.append(f"::error file={_escape_prop(fail.path)},title=unreadable::{_escape_data(fail.error)}")
+        return "\n".join(lines) + ("\n" if lines else "")

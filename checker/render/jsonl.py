@@ -1,0 +1,30 @@
+"""JSON Lines for batches: one finding per line, with its file, for log pipelines and jq."""
+
+from __future__ import annotations
+
+import json
+
+from checker.findings import FailedInput, Report
+from checker.render import Renderer, register
+
+
+@register
+class JsonlRenderer(Renderer):
+    name = "jsonl"
+    extension = "jsonl"
+    batch = True
+
+    def render(self, report: Report) -> str:
+        return self.render_batch([report], [])
+
+    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
+        lines = []
+        for r in reports:
+            for f in r.findings:
+                lines.append(json.dumps({
+                    "path": r.path, "rule": f.rule, "severity": f.severity, "message": f.message,
+                    "line": f.line, "column": f.column, "start": f.start, "end": f.end, "score": round(f.score, 4),
+                    "sentences": f.sentences, "suppressed": f.suppressed}, ensure_ascii=False))
+        for fail in failures:
+            lines.append(json.dumps({"path": fail.path, "error": fail.error}, ensure_ascii=False))
+        return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,38 @@
+"""JUnit XML: one test case per article, failed when it has errors or warnings; CI servers show it."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from checker.findings import FailedInput, Report
+from checker.render import Renderer, register
+
+
+@register
+class JunitRenderer(Renderer):
+    name = "junit"
+    extension = "junit.xml"
+    batch = True
+
+    def render(self, report: Report) -> str:
+        return self.render_batch([report], [])
+
+    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
+        cases = []
+        failed = 0
+        for r in reports:
+            bad = [f for f in r.active if f.severity in ("error", "warning")]
+            body = ""
+            if bad:
+                failed += 1
+                detail = "\n".join(f"{r.path}:{f.line}:{f.column} {f.severity} {f.rule}: {f.message}" for f in bad)
+                body = (f"<failure message={quoteattr(f'{len(bad)} finding(s)')} type=\"checker\">"
+                        f"{escape(detail)}</failure>")
+            cases.append(f"  <testcase classname=\"checker\" name={quoteattr(r.path)} "
+                         f"time=\"{sum(r.timings.values()):.3f}\">{body}</testcase>")
+        for fail in failures:
+            cases.append(f"  <testcase classname=\"checker\" name={quoteattr(fail.path)}>"
+                         f"<error message={quoteattr(fail.error)} type=\"input\"/></testcase>")
+        total = len(reports) + len(failures)
+        return (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"checker\" tests=\"{total}\" "
+                f"failures=\"{failed}\" errors=\"{len(failures)}\">\n" + "\n".join(cases) + "\n</testsuite>\n")

@@ -1,0 +1,91 @@
+"""SARIF 2.1.0 for GitHub code scanning: one run, rules with help text, results with physical locations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from checker import __version__
+from checker.findings import FailedInput, Report
+from checker.render import Renderer, register
+
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _uri(path: str) -> str:
+    p = Path(path)
+    if path == "-":
+        return "stdin"
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+@register
+class SarifRenderer(Renderer):
+    name = "sarif"
+    extension = "sarif"
+    batch = True
+
+    def render(self, report: Report) -> str:
+        return self.render_batch([report], [])
+
+    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
+        from checker.rules import all_rules
+
+        rules = all_rules()
+        ids = sorted(set(rules) | {"conflicting-claims"})
+        index = {rid: i for i, rid in enumerate(ids)}
+        descriptors = []
+        for rid in ids:
+            cls = rules.get(rid) or rules["contradiction"]
+            summary = cls.summary if rid in rules else "Two quoted sources make conflicting claims."
+            descriptors.append({
+                "id": rid, "name": "".join(w.capitalize() for w in rid.split("-")),
+                "shortDescription": {"text": summary}, "fullDescription": {"text": cls.explanation},
+                "help": {"text": cls.explanation, "markdown": f"**{rid}**: {cls.explanation}"},
+                "defaultConfiguration": {"level": LEVEL[cls.default_severity if rid in rules else "info"]},
+            })
+        results = []
+        for r in reports:
+            for f in r.findings:
+                end_line, end_col = _end(r, f)
+                res = {
+                    "ruleId": f.rule, "ruleIndex": index.get(f.rule, 0), "level": LEVEL[f.severity],
+                    "message": {"text": f.message},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": {"uri": _uri(r.path)},
+                        "region": {"startLine": f.line or 1, "startColumn": f.column or 1,
+                                   "endLine": end_line, "endColumn": end_col,
+                                   "charOffset": f.start, "charLength": max(f.end - f.start, 0)}}}],
+                    "partialFingerprints": {"checkerSentence/v1": _fingerprint(r, f)},
+                    "properties": {"score": round(f.score, 4), "sentences": f.sentences},
+                }
+                if f.suppressed:
+                    res["suppressions"] = [{"kind": "inSource", "justification": f.suppression_reason}]
+                results.append(res)
+        notifications = [{"level": "error", "message": {"text": f"{fail.path}: {fail.error}"}} for fail in failures]
+        log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [{
+            "tool": {"driver": {"name": "checker", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": "https://example.invalid/checker", "rules": descriptors}},
+            "results": results,
+            "invocations": [{"executionSuccessful": not failures, "toolExecutionNotifications": notifications}],
+            "columnKind": "unicodeCodePoints",
+        }]}
+        return json.dumps(log, indent=1, ensure_ascii=False) + "\n"
+
+
+def _end(r: Report, f) -> tuple[int, int]:
+    from checker.ingest import Document
+
+    doc = Document(r.text, r.path, r.sha256, source=r.source, runs=r.runs)
+    line, col = doc.line_col(max(f.end - 1, f.start))
+    return line, col + 1
+
+
+def _fingerprint(r: Report, f) -> str:
+    from checker.baseline import fingerprint
+
+    return fingerprint(r, f)
