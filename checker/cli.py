@@ -130,14 +130,11 @@ def models_list(ctx: typer.Context) -> None:
     """List models: name, version, licence, path, sha256 and whether they are prepared."""
     if ctx.invoked_subcommand:
         return
-    from rich.table import Table
-
     from checker.modelstore import installed
 
-    table = Table("name", "version", "licence", "prepared", "path", "sha256")
     for m in installed():
-        table.add_row(m.name, m.version, m.licence, "yes" if m.prepared else "no", m.path, m.sha256)
-    out_console.print(table)
+        out_console.print(f"[bold]{m.name}[/] {m.version}  ({'prepared' if m.prepared else 'not prepared'})\n"
+                          f"  licence: {m.licence}\n  path:    {m.path}\n  sha256:  {m.sha256 or '-'}")
 
 
 @models_app.command("prepare")
