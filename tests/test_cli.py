@@ -85,6 +85,6 @@ def test_html_escapes_wire_text(tmp_path):
     p.write_text("The minister said <script>alert(1)</script> was posted. Officials <b>denied</b> it.\n")
     run("check", str(p), "-o", str(tmp_path), "-q", "-f", "html")
     html = (tmp_path / "evil.html").read_text()
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<b>denied</b>" not in html
+    assert "<script>alert" not in html and "<b>denied" not in html
+    assert "&lt;script" in html and "alert(1)&lt;/script&gt;" in html  # a mark may split the escaped text
+    assert "&lt;b&gt;" in html and "&lt;/b&gt;" in html

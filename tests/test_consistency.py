@@ -54,3 +54,16 @@ def test_conflicting_sources_are_not_the_articles_contradiction(checker):
             "NATO officials said Russia has not withdrawn any troops from the border.")
     report = check_text(checker, text)
     assert not [f for f in report.findings if f.rule == "contradiction"]
+
+
+def test_snli_test_accuracy_at_least_85(checker):
+    """The acceptance bar for our NLI model; the same number `models/nli-minilm/evaluate.py` prints."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models" / "nli-minilm"))
+    from evaluate import snli_accuracy
+
+    acc, n = snli_accuracy(checker.extra_models["nli"])
+    assert n == 9824
+    assert acc >= 0.85

@@ -112,7 +112,7 @@ class Contradiction(Rule):
         out = []
         for k, (a, b) in enumerate(pairs):
             fwd, bwd = probs[k][CONTRADICTION], probs[k + len(pairs)][CONTRADICTION]
-            p = (fwd + bwd) / 2
+            p = max(fwd, bwd)
             if p < threshold:
                 continue
             sa, sb = prose[a], prose[b]
@@ -125,7 +125,8 @@ class Contradiction(Rule):
             else:
                 rule, sev = self.id, self.default_severity
                 msg = f"Sentence #{sb.id} contradicts sentence #{sa.id} (P(contradiction) {p:.2f})."
-            out.append(Finding(rule, sev, msg, [sa.id, sb.id], sa.start, sa.end, p, spans=spans,
+            out.append(Finding(rule, sev, msg, [sa.id, sb.id], sa.start, sa.end, p,
+                               spans=spans if rule == self.id else [],
                                data={"p_forward": round(fwd, 4), "p_backward": round(bwd, 4),
                                      "sources": [src_a, src_b]}))
         return out

@@ -23,8 +23,14 @@ def _value(num: str, scale: str | None) -> float:
     return v * {"million": 1e6, "billion": 1e9, "thousand": 1e3, "hundred": 1e2}.get((scale or "").strip(), 1)
 
 
-def _key(phrase: str) -> str:
-    return " ".join(w for w in phrase.lower().split() if w not in STOP)
+TAIL_RE = re.compile(r"\s+([a-z]+)\s+([a-z]+)")
+
+
+def _key(phrase: str, tail: str = "") -> str:
+    words = [w for w in phrase.lower().split() if w not in STOP]
+    if len(words) == 1 and tail:
+        words.append(tail)  # "residents were moved": one noun is too vague, its verb pins it down
+    return " ".join(words)
 
 
 @register
@@ -33,7 +39,8 @@ class NumberMismatch(Rule):
     default_severity = "warning"
     summary = "The same quantity is given two different values."
     explanation = (
-        "Numbers are read with the noun phrase that follows them (\"1,150 British troops\"). When one article "
+        "Numbers are read with the noun phrase that follows them (\"1,150 British troops\"; a lone noun keeps "
+        "its next two words: \"1,200 residents were moved\"). When one article "
         "gives two different values for the same phrase, one of them is probably wrong. Different phrases "
         "(\"combat troops\" vs \"British troops\") are different quantities and are not compared."
     )
@@ -43,7 +50,8 @@ class NumberMismatch(Rule):
         seen: dict[str, list[tuple[float, re.Match[str], int]]] = defaultdict(list)
         for s in ctx.prose:
             for m in NUM_PHRASE.finditer(text, s.start, s.end):
-                key = _key(m.group("phrase"))
+                t = TAIL_RE.match(text, m.end(), s.end)
+                key = _key(m.group("phrase"), " ".join(t.groups()) if t else "")
                 if not key or key.split()[-1] in SKIP_WORDS or 1900 <= float(m.group("num").replace(",", "")) <= 2100:
                     continue
                 if len(key.split()) < 2:  # "troops" alone is too vague to compare

@@ -57,13 +57,13 @@ def snli_accuracy(nli: NLIModel, limit: int = 0) -> tuple[float, int]:
 
 
 def news_scores(nli: NLIModel) -> tuple[list[float], list[bool]]:
-    """P(contradiction) averaged over both directions, as the contradiction rule reads a pair."""
+    """P(contradiction), the larger of both directions, as the contradiction rule reads a pair."""
     from train import split_news
 
     _, dev = split_news()
     fwd = nli.predict([(p, h) for p, h, _ in dev])
     bwd = nli.predict([(h, p) for p, h, _ in dev])
-    return [(a[CONTRADICTION] + b[CONTRADICTION]) / 2 for a, b in zip(fwd, bwd)], [y == 2 for _, _, y in dev]
+    return [max(a[CONTRADICTION], b[CONTRADICTION]) for a, b in zip(fwd, bwd)], [y == 2 for _, _, y in dev]
 
 
 def pr_at(scores: list[float], gold: list[bool], t: float) -> tuple[float, float]:
