@@ -38,6 +38,13 @@ def test_inserted_withdrawal_contradicts_mobilisation(checker, seed_text):
     mobilised = next(s.id for s in report.sentences if s.text.startswith("Since October, Russia has mobilized"))
     pairs = [set(f.sentences) for f in report.findings if f.rule == "contradiction"]
     assert {withdrawn, mobilised} in pairs
+    # the HTML report joins the two sentences: the finding links both and lists both in data-sentences
+    from checker.render.html import HtmlRenderer
+
+    html = HtmlRenderer().render(report)
+    a, b = sorted((withdrawn, mobilised))
+    assert f'data-rule="contradiction" data-severity="error" data-sentences="{a} {b}"' in html
+    assert f'href="#s{a}">#{a}</a> ↔ <a href="#s{b}">#{b}</a>' in html
 
 
 def test_changed_troop_count_and_kyiv(checker, seed_text):

@@ -14,7 +14,8 @@ class Renderer:
     batch: ClassVar[bool] = False  # one output for the whole run instead of one per input
 
     def render(self, report: Report) -> str:
-        raise NotImplementedError
+        """One article; batch formats render it as a batch of one."""
+        return self.render_batch([report], [])
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         raise NotImplementedError

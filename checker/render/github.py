@@ -22,9 +22,6 @@ class GithubRenderer(Renderer):
     to_stdout = True
     batch = True
 
-    def render(self, report: Report) -> str:
-        return self.render_batch([report], [])
-
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         lines = []
         for r in reports:

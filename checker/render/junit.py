@@ -14,9 +14,6 @@ class JunitRenderer(Renderer):
     extension = "junit.xml"
     batch = True
 
-    def render(self, report: Report) -> str:
-        return self.render_batch([report], [])
-
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         cases = []
         failed = 0

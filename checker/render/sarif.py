@@ -29,9 +29,6 @@ class SarifRenderer(Renderer):
     extension = "sarif"
     batch = True
 
-    def render(self, report: Report) -> str:
-        return self.render_batch([report], [])
-
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         from checker.rules import all_rules
 

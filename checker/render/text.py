@@ -15,9 +15,6 @@ class TextRenderer(Renderer):
     to_stdout = True
     batch = True
 
-    def render(self, report: Report) -> str:
-        return self.render_batch([report], [])
-
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         """Rich markup; the CLI prints it through a rich Console (plain when not a terminal)."""
         from rich.markup import escape
