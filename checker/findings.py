@@ -80,6 +80,11 @@ class Report:
         return name.rsplit(".", 1)[0] if "." in name else name
 
     @property
+    def total_seconds(self) -> float:
+        """Wall time of the stages; per-rule entries ("rule:<id>") are already inside "rules"."""
+        return sum(v for k, v in self.timings.items() if ":" not in k)
+
+    @property
     def active(self) -> list[Finding]:
         """Findings that count: not suppressed in the source."""
         return [f for f in self.findings if not f.suppressed]

@@ -73,7 +73,10 @@ class Checker:
         ctx = Context(doc, results, self.model_map(), self.options)
         findings: list[Finding] = []
         for rule in self.rules or []:
-            for f in rule.run(ctx):
+            t_rule = time.perf_counter()
+            found = rule.run(ctx)
+            timings[f"rule:{rule.id}"] = time.perf_counter() - t_rule
+            for f in found:
                 f.severity = self.severity.get(f.rule, f.severity)
                 if self.enabled.get(f.rule, True):
                     findings.append(f)

@@ -117,7 +117,7 @@ class HtmlRenderer(Renderer):
         return ENV.get_template("report.html.j2").render(
             r=report, title=title, verdict=verdict(report), paragraphs=sentence_views(report),
             counts=report.counts(), rules=rules, rule_label=RULE_LABEL, version=__version__,
-            total_time=sum(report.timings.values()),
+            total_time=report.total_seconds,
             findings=report.active,
             rule_counts={rule: sum(1 for f in report.active if f.rule == rule) for rule in rules},
             strip=[(s.id, s.garble, "flag" if s.flagged else "") for s in report.sentences if s.kind == "sentence"])

@@ -26,7 +26,7 @@ class JunitRenderer(Renderer):
                 body = (f"<failure message={quoteattr(f'{len(bad)} finding(s)')} type=\"checker\">"
                         f"{escape(detail)}</failure>")
             cases.append(f"  <testcase classname=\"checker\" name={quoteattr(r.path)} "
-                         f"time=\"{sum(r.timings.values()):.3f}\">{body}</testcase>")
+                         f"time=\"{r.total_seconds:.3f}\">{body}</testcase>")
         for fail in failures:
             cases.append(f"  <testcase classname=\"checker\" name={quoteattr(fail.path)}>"
                          f"<error message={quoteattr(fail.error)} type=\"input\"/></testcase>")
