@@ -26,11 +26,13 @@ doc = read_path(sys.argv[1])
 t = time.perf_counter(); report = checker.check(doc); t_first = time.perf_counter() - t
 warm = []
 for _ in range(2):
-    t = time.perf_counter(); checker.check(doc); warm.append(time.perf_counter() - t)
+    t = time.perf_counter(); last = checker.check(doc); warm.append(time.perf_counter() - t)
 tokens = sum(len(s.tokens) for s in report.sentences)
 print(json.dumps({"load_s": t_load, "cold_total_s": time.perf_counter() - t0 - sum(warm), "first_check_s": t_first,
                   "warm_check_s": min(warm), "tokens": tokens, "peak_rss_mb": resource.getrusage(
-                  resource.RUSAGE_SELF).ru_maxrss / 1024, "lm_dtype": str(checker.lm.dtype)}))
+                  resource.RUSAGE_SELF).ru_maxrss / 1024, "lm_dtype": str(checker.lm.dtype),
+                  "stages": {k: round(v, 2) for k, v in last.timings.items()},
+                  "nli": checker.options.get("_stats", {}).get("nli")}))
 """
 
 
@@ -46,6 +48,11 @@ def main() -> None:
           f"= {r['tokens'] / r['warm_check_s']:.0f} tokens/s")
     print(f"cold/warm ratio: {r['cold_total_s'] / r['warm_check_s']:.2f}")
     print(f"peak RSS: {r['peak_rss_mb']:.0f} MB")
+    print("warm stages (s): " + ", ".join(f"{k} {v}" for k, v in r["stages"].items()))
+    if r["nli"]:
+        n = r["nli"]
+        print(f"NLI: {n['pairs']} sentence pairs, {n['directions']} directions scored in {n['seconds']:.1f} s "
+              f"= {n['directions'] / n['seconds']:.0f} pairs/s")
 
 
 if __name__ == "__main__":
