@@ -113,7 +113,8 @@ class HtmlRenderer(Renderer):
 
     def render(self, report: Report) -> str:
         rules = sorted({f.rule for f in report.active})
-        title = report.metadata.get("headline") or report.stem
+        first = next((s for s in report.sentences if s.kind != "dateline"), None)
+        title = report.metadata.get("headline") or (first.text if first and first.kind == "heading" else report.stem)
         return ENV.get_template("report.html.j2").render(
             r=report, title=title, verdict=verdict(report), paragraphs=sentence_views(report),
             counts=report.counts(), rules=rules, rule_label=RULE_LABEL, version=__version__,
