@@ -83,7 +83,8 @@ class Checker:
         findings.sort(key=lambda f: (f.start, f.rule))
         for f in findings:
             f.line, f.column = doc.line_col(f.start)
-            sup = next((s for s in doc.suppressions if s.covers(f.rule, f.start)), None)
+            anchors = [f.start, *(a for a, _ in f.spans)]  # a two-place finding is silenced at either place
+            sup = next((s for s in doc.suppressions if any(s.covers(f.rule, a) for a in anchors)), None)
             if sup:
                 f.suppressed, f.suppression_reason = True, sup.reason or "suppressed in the source"
         flagged = {i for f in findings if not f.suppressed for i in f.sentences if f.severity in ("error", "warning")}
