@@ -26,6 +26,15 @@ def content_words(text: str) -> set[str]:
     return {w.lower() for w in WORD_RE.findall(text) if w[0].isdigit() or zipf(w) < 5.5 or w.lower() in NEGATION}
 
 
+def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[set[str]]:
+    """What may tie two sentences together: their names, numbers and longer content words."""
+    names: dict[int, set[str]] = defaultdict(set)
+    for m in mentions(text, [(i, a, b) for i, (a, b) in enumerate(spans)]):
+        names[m.sentence].add(m.text)
+    return [names[i] | {w for w in content_words(text[a:b]) if w[0].isdigit() or len(w) > 3}
+            for i, (a, b) in enumerate(spans)]
+
+
 def select_pairs(nli: NLIModel, texts: list[str], keys: list[set[str]]) -> list[tuple[int, int]]:
     """Candidate pairs (i < j): shared names/numbers/content words, or nearest in embedding space."""
     index: dict[str, list[int]] = defaultdict(list)
@@ -100,12 +109,8 @@ class Contradiction(Rule):
         prose = ctx.prose
         text = ctx.document.text
         texts = [s.text for s in prose]
-        names = defaultdict(set)
-        for m in mentions(text, [(i, s.start, s.end) for i, s in enumerate(prose)]):
-            names[m.sentence].add(m.text)
-        keys = [names[i] | {w for w in content_words(t) if w[0].isdigit() or len(w) > 3} for i, t in enumerate(texts)]
         t0 = time.perf_counter()
-        pairs = select_pairs(nli, texts, keys)
+        pairs = select_pairs(nli, texts, sentence_keys(text, [(s.start, s.end) for s in prose]))
         probs = nli.predict([(texts[a], texts[b]) for a, b in pairs] + [(texts[b], texts[a]) for a, b in pairs])
         ctx.options.setdefault("_stats", {})["nli"] = {"pairs": len(pairs), "directions": 2 * len(pairs),
                                                         "seconds": round(time.perf_counter() - t0, 3)}

@@ -73,22 +73,15 @@ def consistent_text_scores(nli: NLIModel) -> list[float]:
     Synthetic news pairs are easy; real articles are full of topical, unrelated pairs. The threshold must
     keep false alarms on consistent text rare, whatever the dev precision says.
     """
-    from collections import defaultdict
-
     from checker.devdata import ted_docs
-    from checker.names import mentions
-    from checker.rules.contradiction import content_words, select_pairs
+    from checker.rules.contradiction import select_pairs, sentence_keys
 
     scores = []
     for doc in ted_docs(max_segments=10_000):
         if not doc.key.startswith("ref/"):
             continue
         texts = [doc.text[a:b] for a, b in doc.spans]
-        names = defaultdict(set)
-        for m in mentions(doc.text, [(i, a, b) for i, (a, b) in enumerate(doc.spans)]):
-            names[m.sentence].add(m.text)
-        keys = [names[i] | {w for w in content_words(t) if w[0].isdigit() or len(w) > 3} for i, t in enumerate(texts)]
-        pairs = select_pairs(nli, texts, keys)
+        pairs = select_pairs(nli, texts, sentence_keys(doc.text, doc.spans))
         probs = nli.predict([(texts[a], texts[b]) for a, b in pairs] + [(texts[b], texts[a]) for a, b in pairs])
         n = len(pairs)
         scores += [max(probs[k][CONTRADICTION], probs[k + n][CONTRADICTION]) for k in range(n)]
