@@ -19,11 +19,14 @@ from checker.pipeline import Checker
 @functools.cache
 def load_models() -> dict[str, Any]:
     """The only place models are loaded: once per process, however many files or commands use them."""
+    from transformers.utils import logging as hf_logging
+
     from checker.garble import GarbleModel
     from checker.lm import LanguageModel
     from checker.modelstore import ModelError, prepare_lm
     from checker.nli import NLIModel
 
+    hf_logging.disable_progress_bar()  # loading bars are noise in a linter's output
     try:
         models: dict[str, Any] = {"lm": LanguageModel(prepare_lm()), "garble": GarbleModel()}
         models["nli"] = NLIModel()
