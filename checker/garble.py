@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -13,7 +14,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "models" / "garble" / "g
 
 class GarbleModel:
     def __init__(self, path: Path = DEFAULT_PATH) -> None:
-        spec = json.loads(path.read_text())
+        raw = path.read_bytes()  # read once: the same bytes give the spec and the sha256 in reports
+        spec = json.loads(raw)
         self.features: list[str] = spec["features"]
         missing = set(self.features) - set(FEATURES)
         if missing:
@@ -26,7 +28,7 @@ class GarbleModel:
         self.warning: float = spec["warning"]
         self.name = spec.get("name", "garble-lr")
         self.version = spec.get("version", "1")
-        self.sha256 = __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+        self.sha256 = hashlib.sha256(raw).hexdigest()
 
     def probability(self, row: dict[str, float]) -> float:
         z = self.intercept + sum(c * (row[f] - m) / s for f, c, m, s in

@@ -6,6 +6,7 @@ every token keeps at least `context` tokens of left context.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,9 +53,7 @@ class LanguageModel:
             raise ValueError("context must be shorter than the window")
         self.window = window
         self.context = context
-        stamp = (folder / "stamp.json")
-        import json
-
+        stamp = folder / "stamp.json"
         meta = json.loads(stamp.read_text()) if stamp.exists() else {}
         self.version = meta.get("version", modelstore.LM_VERSION)
         self.sha256 = meta.get("gguf_sha256", "")
