@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_a4ddab08513021e3.txt
 
-.PHONY: setup browser demo test lint bench eval clean
+.PHONY: setup browser demo test lint bench compare eval clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ eval: setup
 
 bench: setup
 	$(BIN)/python benchmarks/seed_speed.py
+
+# checker against a perplexity script and proselint on the labelled seed and TED held-out talks
+compare: setup
+	$(BIN)/python -m pip install -q -e '.[test,compare]'
+	$(BIN)/python benchmarks/compare_tools.py
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*.json

@@ -1,4 +1,7 @@
-"""`checker eval`: how well the garble score separates garbled from clean sentences, on the seed and TED MQM."""
+"""`checker eval`: how well the garble score separates garbled from clean sentences, on the seed and TED MQM.
+
+Each line is followed by the baseline a newsroom would otherwise script: rank sentences by perplexity.
+"""
 
 from __future__ import annotations
 
@@ -73,6 +76,8 @@ def run_eval(rescore: bool = False) -> Iterator[str]:
     yield (f"seed  {SEED.name}: AUROC {auc:.3f}  AP {ap:.3f}  "
            f"(garbled {n_g}, clean {len(judged) - n_g}; flagged garbled {caught}/{n_g}, "
            f"false alarms {false}/{len(judged) - n_g})")
+    b_auc, b_ap = auroc_ap([y for y, _ in judged], [s.features["log_ppl"] for _, s in judged])
+    yield f"      baseline, sentence perplexity: AUROC {b_auc:.3f}  AP {b_ap:.3f}"
 
     rows = feature_rows(TED_CACHE)
     heldout = set(json.loads(garble_path().read_text())["metrics"]["ted_heldout_real"]["talks"])
@@ -82,6 +87,8 @@ def run_eval(rescore: bool = False) -> Iterator[str]:
         auc, ap = auroc_ap([r["label"] == "garbled" for r in sub], [garble.probability(r) for r in sub])
         n_g = sum(r["label"] == "garbled" for r in sub)
         yield f"{name}: AUROC {auc:.3f}  AP {ap:.3f}  (garbled {n_g}, clean {len(sub) - n_g}, segments)"
+        b_auc, b_ap = auroc_ap([r["label"] == "garbled" for r in sub], [r["log_ppl"] for r in sub])
+        yield f"      baseline, sentence perplexity: AUROC {b_auc:.3f}  AP {b_ap:.3f}"
 
 
 

