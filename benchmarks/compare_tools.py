@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 from checker.devdata import SEED, seed_labels, talk_of
-from checker.evaluate import TED_CACHE, feature_rows, garble_path
+from checker.evaluate import TED_CACHE, feature_rows, garble_path, sentence_log_ppl
 from checker.findings import SEVERITY_RANK
 
 
@@ -84,7 +84,7 @@ def main() -> None:
             for sid in f.sentences:
                 seen[sid] = max(seen.get(sid, 0), SEVERITY_RANK[f.severity])
     checker_flags = [seen.get(s.id, 0) >= SEVERITY_RANK["warning"] for _, s in judged]
-    ppl = [s.features["log_ppl"] for _, s in judged]
+    ppl = [sentence_log_ppl(s) for _, s in judged]
     checker_false = sum(f and not g for f, g in zip(checker_flags, gold))
     rows: list[tuple[str, list[bool]]] = [
         ("checker (findings, warning or error)", checker_flags),

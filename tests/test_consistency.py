@@ -64,10 +64,10 @@ def test_conflicting_sources_are_not_the_articles_contradiction(checker):
 
 
 def test_snli_test_accuracy(checker):
-    """Guards the shipped NLI weights: 0.8375 on the full SNLI test set (`models/nli-minilm/evaluate.py`).
+    """Guards the shipped NLI weights: 0.8487 on the full SNLI test set (`models/nli-minilm/evaluate.py`).
 
-    Issue #3 asks for 0.85; this 1.3-epoch CPU run does not reach it yet, so the test pins what we ship
-    rather than pretending to the target.
+    Issue #3 asks for 0.85; 3.8 epochs on 2 CPU cores do not reach it yet (14 pairs short), so the test pins
+    what we ship rather than pretending to the target.
     """
     import sys
     from pathlib import Path
@@ -77,4 +77,4 @@ def test_snli_test_accuracy(checker):
 
     acc, n = snli_accuracy(checker.extra_models["nli"])
     assert n == 9824
-    assert acc >= 0.83
+    assert acc >= 0.845
