@@ -49,9 +49,10 @@ def feature_rows(path: Path) -> list[dict]:
         text, spans = d["text"], [tuple(s) for s in d["spans"]]
         toks = [TokenScore(s, e, v, "") for s, e, v in d["tokens"]]
         idx = assign_tokens(text, toks, spans)
-        feats = sentence_features([span_tokens(text, toks, ix, s) for ix, (s, _e) in zip(idx, spans)])
-        for (s, e), label, row in zip(spans, d["labels"], feats):
-            rows.append({"doc": d["key"], "start": s, "end": e, "label": label, "text": text[s:e], **row})
+        sts = [span_tokens(text, toks, ix, s) for ix, (s, _e) in zip(idx, spans)]
+        for (s, e), label, st, row in zip(spans, d["labels"], sts, sentence_features(sts)):
+            rows.append({"doc": d["key"], "start": s, "end": e, "label": label, "text": text[s:e],
+                         "log_ppl": sum(st.lm) / max(len(st.lm), 1), **row})
     return rows
 
 

@@ -127,8 +127,6 @@ def sentence_features(spans: Sequence[SpanTokens]) -> list[dict[str, float]]:
             "max_adj": max(sp.adjusted, default=0.0),
             "max3_excess": _window_max([a - u for a, u in zip(sp.lm, sp.unigram)], 3),
             "log_len": math.log(n),
-            # plain sentence log-perplexity: what a home-made perplexity script ranks by (eval baseline)
-            "log_ppl": sum(sp.lm) / n,
         })
     for key, zkey in (("mean", "z_mean"), ("neg_slor", "z_slor")):
         for row, z in zip(rows, _robust_z([r[key] for r in rows])):
