@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 
 from checker.devdata import SEED, seed_labels, talk_of
-from checker.evaluate import TED_CACHE, feature_rows, garble_path, sentence_log_ppl
-from checker.findings import SEVERITY_RANK
+from checker.evaluate import TED_CACHE, feature_rows, garble_path, log_ppl
 
 
 def proselint_flags(texts: list[str]) -> list[bool]:
@@ -78,13 +77,8 @@ def main() -> None:
     judged = [(labels[s.text] == "garbled", s) for s in report.sentences
               if labels.get(s.text) in ("garbled", "clean")]
     gold = [g for g, _ in judged]
-    seen: dict[int, int] = {}
-    for f in report.findings:
-        if not f.suppressed:
-            for sid in f.sentences:
-                seen[sid] = max(seen.get(sid, 0), SEVERITY_RANK[f.severity])
-    checker_flags = [seen.get(s.id, 0) >= SEVERITY_RANK["warning"] for _, s in judged]
-    ppl = [sentence_log_ppl(s) for _, s in judged]
+    checker_flags = [s.flagged for _, s in judged]  # an active warning or error finding on the sentence
+    ppl = [log_ppl([t.surprisal for t in s.tokens]) for _, s in judged]
     checker_false = sum(f and not g for f, g in zip(checker_flags, gold))
     rows: list[tuple[str, list[bool]]] = [
         ("checker (findings, warning or error)", checker_flags),

@@ -24,9 +24,9 @@ def auroc_ap(labels: list[bool], scores: list[float]) -> tuple[float, float]:
     return float(roc_auc_score(labels, scores)), float(average_precision_score(labels, scores))
 
 
-def sentence_log_ppl(s) -> float:
-    """Mean token surprisal of any sentence, headings included: what a perplexity script would rank by."""
-    return sum(t.surprisal for t in s.tokens) / max(len(s.tokens), 1)
+def log_ppl(surprisals: list[float]) -> float:
+    """Mean token surprisal of a sentence (headings too): what a perplexity script would rank by."""
+    return sum(surprisals) / max(len(surprisals), 1)
 
 
 def score_docs(lm, docs: list[LabelledDoc], path: Path) -> None:
@@ -52,7 +52,7 @@ def feature_rows(path: Path) -> list[dict]:
         sts = [span_tokens(text, toks, ix, s) for ix, (s, _e) in zip(idx, spans)]
         for (s, e), label, st, row in zip(spans, d["labels"], sts, sentence_features(sts)):
             rows.append({"doc": d["key"], "start": s, "end": e, "label": label, "text": text[s:e],
-                         "log_ppl": sum(st.lm) / max(len(st.lm), 1), **row})
+                         "log_ppl": log_ppl(st.lm), **row})
     return rows
 
 
@@ -82,7 +82,7 @@ def run_eval(rescore: bool = False) -> Iterator[str]:
     yield (f"seed  {SEED.name}: AUROC {auc:.3f}  AP {ap:.3f}  "
            f"(garbled {n_g}, clean {len(judged) - n_g}; flagged garbled {caught}/{n_g}, "
            f"false alarms {false}/{len(judged) - n_g})")
-    b_auc, b_ap = auroc_ap([y for y, _ in judged], [sentence_log_ppl(s) for _, s in judged])
+    b_auc, b_ap = auroc_ap([y for y, _ in judged], [log_ppl([t.surprisal for t in s.tokens]) for _, s in judged])
     yield f"      baseline, sentence perplexity: AUROC {b_auc:.3f}  AP {b_ap:.3f}"
 
     rows = feature_rows(TED_CACHE)
