@@ -64,11 +64,7 @@ def test_conflicting_sources_are_not_the_articles_contradiction(checker):
 
 
 def test_snli_test_accuracy(checker):
-    """Guards the shipped NLI weights: 0.8487 on the full SNLI test set (`models/nli-minilm/evaluate.py`).
-
-    Issue #3 asks for 0.85; 3.8 epochs on 2 CPU cores do not reach it yet (14 pairs short), so the test pins
-    what we ship rather than pretending to the target.
-    """
+    """Issue #3's bar for the shipped NLI weights: 0.8525 on the full SNLI test set (`evaluate.py`)."""
     import sys
     from pathlib import Path
 
@@ -77,4 +73,19 @@ def test_snli_test_accuracy(checker):
 
     acc, n = snli_accuracy(checker.extra_models["nli"])
     assert n == 9824
-    assert acc >= 0.845
+    assert acc >= 0.85
+
+
+def test_one_shared_place_name_does_not_pair_two_claims(checker):
+    """The seed's US-troops and NATO-withdrawal sentences share only "Europe": not the same claim, never paired."""
+    from checker.rules.contradiction import select_pairs, sentence_keys
+
+    a = "The United States already has tens of thousands of troops across most of Western Europe."
+    b = ("Russia has also called for the withdrawal of NATO forces deployed to countries in Eastern Europe and "
+         "the former Soviet Union that have joined the alliance since the Cold War.")
+    c = "NATO has withdrawn all of its forces from Eastern Europe."
+    text = f"{a} {b} {c}"
+    spans = [(0, len(a)), (len(a) + 1, len(a) + 1 + len(b)), (len(a) + len(b) + 2, len(text))]
+    pairs = select_pairs(checker.extra_models["nli"], [a, b, c], sentence_keys(text, spans))
+    assert (0, 1) not in pairs
+    assert (1, 2) in pairs  # NATO, forces, Eastern, Europe: one claim, two tellings

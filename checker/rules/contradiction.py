@@ -1,7 +1,10 @@
 """`contradiction` / `conflicting-claims`: two sentences of one article that cannot both be true.
 
 Pair selection keeps cost about linear in article length: each sentence is paired only with the few
-sentences that share a name, a number or content words with it, or sit closest to it in embedding space.
+sentences that share names, numbers or content words with it. Two claims contradict only when they are about
+the same thing, so a pair needs an anchor of two shared keys; closeness in embedding space ranks anchored pairs
+but never qualifies one alone. (NLI models read "The US has troops in Western Europe" against "Russia called
+for NATO's withdrawal from Eastern Europe" as a contradiction: one shared place name is not an anchor.)
 """
 
 from __future__ import annotations
@@ -20,50 +23,52 @@ WORD_RE = re.compile(r"[A-Za-z][\w’'-]+|\d[\d,.]*")
 NEGATION = {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "n't"}
 PER_SENTENCE = 6  # neighbours kept per sentence: the linear budget
 NEAR_DUPLICATE = 0.9
+ANCHOR = 2  # distinct shared keys: one place name common to the whole story is not enough
 
 
 def content_words(text: str) -> set[str]:
     return {w.lower() for w in WORD_RE.findall(text) if w[0].isdigit() or zipf(w) < 5.5 or w.lower() in NEGATION}
 
 
-def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[set[str]]:
-    """What may tie two sentences together: their names, numbers and longer content words."""
+def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[dict[str, float]]:
+    """What may tie two sentences together, case-folded, with a weight: names and numbers 2, content words 1."""
     names: dict[int, set[str]] = defaultdict(set)
     for m in mentions(text, [(i, a, b) for i, (a, b) in enumerate(spans)]):
-        names[m.sentence].add(m.text)
-    return [names[i] | {w for w in content_words(text[a:b]) if w[0].isdigit() or len(w) > 3}
-            for i, (a, b) in enumerate(spans)]
+        names[m.sentence].add(m.text.lower())
+    out = []
+    for i, (a, b) in enumerate(spans):
+        keys = {w: 2.0 if w[0].isdigit() else 1.0 for w in content_words(text[a:b]) if w[0].isdigit() or len(w) > 3}
+        out.append(keys | dict.fromkeys(names[i], 2.0))
+    return out
 
 
-def select_pairs(nli: NLIModel, texts: list[str], keys: list[set[str]]) -> list[tuple[int, int]]:
-    """Candidate pairs (i < j): shared names/numbers/content words, or nearest in embedding space."""
+def select_pairs(nli: NLIModel, texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
+    """Candidate pairs (i < j) anchored by at least two shared keys (names, numbers, content words)."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
             index[k].append(i)
     scores: dict[tuple[int, int], float] = defaultdict(float)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
     for k, members in index.items():
         if len(members) > 12:  # a word in most sentences says nothing about a pair
             continue
-        weight = 2.0 if k[0].isdigit() or k[0].isupper() else 1.0
         for a in members:
             for b in members:
                 if a < b:
-                    scores[(a, b)] += weight
+                    scores[(a, b)] += keys[a][k]
+                    shared[(a, b)] += 1
+    anchored = [pair for pair, n in shared.items() if n >= ANCHOR]
+    if not anchored:
+        return []
+    # closeness in meaning ranks the anchored pairs, so the per-sentence budget goes to the likeliest ones
     emb = nli.embed(texts)
-    if len(texts) > 1:
-        sims = emb @ emb.T
-        sims.fill_diagonal_(-1)
-        top = sims.topk(min(2, len(texts) - 1), dim=1)
-        for i, (vals, idx) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
-            for v, j in zip(vals, idx):
-                if v >= 0.6:
-                    scores[(min(i, j), max(i, j))] += 2.0 * v
+    sims = (emb @ emb.T).tolist()
     per: dict[int, list[tuple[float, tuple[int, int]]]] = defaultdict(list)
-    for pair, sc in scores.items():
-        if sc >= 2.0:
-            per[pair[0]].append((sc, pair))
-            per[pair[1]].append((sc, pair))
+    for a, b in anchored:
+        rank = scores[(a, b)] + (2.0 * sims[a][b] if sims[a][b] >= 0.6 else 0.0)
+        per[a].append((rank, (a, b)))
+        per[b].append((rank, (a, b)))
     keep: set[tuple[int, int]] = set()
     for items in per.values():
         for _, pair in sorted(items, reverse=True)[:PER_SENTENCE]:

