@@ -1,7 +1,8 @@
 """Average the weights of several runs that continued from one model (a uniform "model soup").
 
-Runs fine-tuned from the same weights stay in one basin of the loss, so their average is usually at least as
-accurate as the best of them and costs nothing at inference time (Wortsman et al. 2022, "Model soups").
+Runs fine-tuned from the same weights stay in one basin of the loss, so their average is about as accurate as
+the best of them without our having to pick one, and costs nothing at inference time (Wortsman et al. 2022,
+"Model soups").
 The soup is uniform and decided before any ingredient is evaluated: no ingredient is picked by test accuracy.
 
     python models/nli-minilm/soup.py --snli DIR --out models/nli-minilm /tmp/r5 /tmp/r6 /tmp/r7 /tmp/r8
