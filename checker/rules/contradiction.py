@@ -2,9 +2,9 @@
 
 Pair selection keeps cost about linear in article length: each sentence is paired only with the few
 sentences that share names, numbers or content words with it. Two claims contradict only when they are about
-the same thing, so a pair needs an anchor of two shared keys; closeness in embedding space ranks anchored pairs
-but never qualifies one alone. (NLI models read "The US has troops in Western Europe" against "Russia called
-for NATO's withdrawal from Eastern Europe" as a contradiction: one shared place name is not an anchor.)
+the same thing, so a pair needs two shared keys, or one when the two are nearest neighbours in embedding space.
+(NLI models read "The US has troops in Western Europe" against "Russia called for NATO's withdrawal from
+Eastern Europe" as a contradiction: one shared place name is not enough.)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ WORD_RE = re.compile(r"[A-Za-z][\w’'-]+|\d[\d,.]*")
 NEGATION = {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "n't"}
 PER_SENTENCE = 6  # neighbours kept per sentence: the linear budget
 NEAR_DUPLICATE = 0.9
-ANCHOR = 2  # distinct shared keys: one place name common to the whole story is not enough
+ANCHOR = 2  # distinct shared keys a pair needs; nearest neighbours in meaning need one
 
 
 def content_words(text: str) -> set[str]:
@@ -43,7 +43,7 @@ def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[dict[str, flo
 
 
 def select_pairs(nli: NLIModel, texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
-    """Candidate pairs (i < j) anchored by at least two shared keys (names, numbers, content words)."""
+    """Candidate pairs (i < j): two shared keys (names, numbers, content words), or one and close meaning."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
@@ -58,17 +58,21 @@ def select_pairs(nli: NLIModel, texts: list[str], keys: list[dict[str, float]]) 
                 if a < b:
                     scores[(a, b)] += keys[a][k]
                     shared[(a, b)] += 1
-    anchored = [pair for pair, n in shared.items() if n >= ANCHOR]
-    if not anchored:
+    if not shared:
         return []
-    # closeness in meaning ranks the anchored pairs, so the per-sentence budget goes to the likeliest ones
+    # a sentence's nearest neighbours in meaning need only one shared key; other pairs need two
     emb = nli.embed(texts)
-    sims = (emb @ emb.T).tolist()
+    sims = (emb @ emb.T).fill_diagonal_(-1)
+    near: set[tuple[int, int]] = set()
+    top = sims.topk(min(2, len(texts) - 1), dim=1)
+    for i, (vals, idx) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
+        near.update((min(i, j), max(i, j)) for v, j in zip(vals, idx) if v >= 0.6)
     per: dict[int, list[tuple[float, tuple[int, int]]]] = defaultdict(list)
-    for a, b in anchored:
-        rank = scores[(a, b)] + (2.0 * sims[a][b] if sims[a][b] >= 0.6 else 0.0)
-        per[a].append((rank, (a, b)))
-        per[b].append((rank, (a, b)))
+    for (a, b), n in shared.items():
+        if n >= ANCHOR or (a, b) in near:
+            rank = scores[(a, b)] + (2.0 * sims[a, b].item() if (a, b) in near else 0.0)
+            per[a].append((rank, (a, b)))
+            per[b].append((rank, (a, b)))
     keep: set[tuple[int, int]] = set()
     for items in per.values():
         for _, pair in sorted(items, reverse=True)[:PER_SENTENCE]:
