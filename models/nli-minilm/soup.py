@@ -46,8 +46,8 @@ def main() -> None:
     params = dict(model.named_parameters())
     with torch.no_grad():
         for p in params.values():
-            p.zero_()
-        for run in args.runs:
+            p.mul_(1.0 / len(args.runs))
+        for run in args.runs[1:]:
             other = AutoModelForSequenceClassification.from_pretrained(run, dtype=torch.float32).to(device)
             for name, q in other.named_parameters():
                 params[name].add_(q, alpha=1.0 / len(args.runs))
