@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 
-from checker.devdata import SEED, seed_labels, talk_of
-from checker.evaluate import TED_CACHE, feature_rows, garble_path, log_ppl
+from checker_dev.devdata import SEED, seed_labels, talk_of
+from checker_dev.ted import TED_CACHE, feature_rows, garble_path, log_ppl
 
 
 def proselint_flags(texts: list[str]) -> list[bool]:
@@ -61,18 +61,18 @@ def best_threshold(scores: list[float], gold: list[bool], max_false: int) -> flo
 
 
 def main() -> None:
-    from checker.garble import GarbleModel
     from checker.ingest import read_path
     from checker.runner import load_checker
 
-    garble = GarbleModel()
+    engine = load_checker()
+    garble = engine.models.garble
     spec = json.loads(garble_path().read_text())
     heldout = set(spec["metrics"]["ted_heldout_real"]["talks"])
     ted = [r for r in feature_rows(TED_CACHE) if r["label"] in ("garbled", "clean")]
     train_clean = [r["log_ppl"] for r in ted if talk_of(r["doc"]) not in heldout and r["label"] == "clean"]
     ppl_cut = threshold_at_false_rate(train_clean, 0.25)
 
-    report = load_checker().check(read_path(str(SEED)))
+    report = engine.check(read_path(str(SEED)))
     labels = seed_labels()
     judged = [(labels[s.text] == "garbled", s) for s in report.sentences
               if labels.get(s.text) in ("garbled", "clean")]

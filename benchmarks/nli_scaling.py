@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 
-from checker.devdata import SEED, ted_docs
 from checker.findings import SentenceResult
 from checker.ingest import Document
+from checker.models import Models
 from checker.nli import NLIModel
 from checker.rules import Context
 from checker.rules.contradiction import Contradiction
 from checker.segment import segment
+from checker_dev.devdata import SEED, ted_docs
 
 
 def article(n: int) -> str:
@@ -38,12 +39,12 @@ def main() -> None:
     print(f"{'sentences':>9} {'pairs':>6} {'seconds':>8} {'pairs/s':>8} {'s/sentence':>10} {'vs 30':>6}")
     for n in (30, 100, 300):
         text = article(n)
-        sents = [SentenceResult(s.id, s.start, s.end, s.text, s.kind, s.paragraph) for s in segment(text)]
-        ctx = Context(Document(text, f"bench-{n}", ""), sents, {"nli": nli}, {})
+        sents = [SentenceResult.of(s) for s in segment(text)]
+        ctx = Context(Document(text, f"bench-{n}", ""), sents, Models(nli=nli))
         t = time.perf_counter()
         rule.run(ctx)
         dt = time.perf_counter() - t
-        stats = ctx.options["_stats"]["nli"]
+        stats = ctx.stats["nli"]
         prose = sum(1 for s in sents if s.kind == "sentence")
         per = dt / prose
         base = base or per

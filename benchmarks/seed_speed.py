@@ -30,9 +30,9 @@ for _ in range(2):
 tokens = sum(len(s.tokens) for s in report.sentences)
 print(json.dumps({"load_s": t_load, "cold_total_s": time.perf_counter() - t0 - sum(warm), "first_check_s": t_first,
                   "warm_check_s": min(warm), "tokens": tokens, "peak_rss_mb": resource.getrusage(
-                  resource.RUSAGE_SELF).ru_maxrss / 1024, "lm_dtype": str(checker.lm.dtype),
+                  resource.RUSAGE_SELF).ru_maxrss / 1024, "lm_dtype": checker.models.lm.dtype_name,
                   "stages": {k: round(v, 2) for k, v in last.timings.items()},
-                  "nli": checker.options.get("_stats", {}).get("nli")}))
+                  "nli": last.stats.get("nli")}))
 """
 
 

@@ -1,3 +1,3 @@
 """checker: translation-quality and fact-consistency checks for machine-translated news."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -41,6 +41,13 @@ def root(version: Annotated[bool, typer.Option("--version", callback=_version, i
     """checker reads wire copy and flags garbled sentences and internal inconsistencies."""
 
 
+def quiet_model_loading() -> None:
+    """Loading bars are noise in a linter's output; switched off here, at the CLI's edge, not by loading."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def fail(message: str) -> None:
     err_console.print(f"[bold red]checker:[/] {message}", markup=True)
     raise typer.Exit(EXIT_ERROR)
@@ -62,7 +69,9 @@ def check(
     config: Annotated[Path | None, typer.Option(help="Config file (default: found upward).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Record current findings as the baseline.")] = None,
-    max_bytes: Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")] = 1_000_000,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this many bytes.")] = 1_000_000,
+    threads: Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
+                                                help="Torch threads (default: torch's own choice).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
@@ -72,9 +81,11 @@ def check(
     from checker.ingest import READERS
     from checker.render import RENDERERS
     from checker.runner import load_checker, run_batch
+    from checker.settings import Settings
 
     try:
         cfg = load_config(paths, config)
+        settings = Settings.build(cfg, threshold=threshold, warning=None, max_bytes=max_bytes, threads=threads)
     except CheckerError as exc:
         fail(str(exc))
     formats = format or cfg.formats
@@ -83,34 +94,62 @@ def check(
         fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
     if input_format and input_format not in READERS:
         fail(f"unknown input format {input_format} (choose from {', '.join(sorted(READERS))})")
-    options: dict = {"allow_names": cfg.allow}
-    for key, value in (("threshold", threshold if threshold is not None else cfg.threshold),
-                       ("warning", cfg.warning)):
-        if value is not None:
-            options[key] = value
     try:
         known = load_baseline(baseline) if baseline else None
-        checker = load_checker(options, progress=None if quiet else err_console)
+        quiet_model_loading()
+        engine = load_checker(settings, progress=None if quiet else err_console)
     except CheckerError as exc:
         fail(str(exc))
-    checker.severity, checker.enabled = cfg.severity(), cfg.enabled()
-    reports, failures = run_batch(
-        checker, paths, formats, out, max_bytes, console=None if quiet else err_console,
-        input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
-        before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
+    try:
+        reports, failures = run_batch(
+            engine, paths, formats, out, console=None if quiet else err_console,
+            input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
+            before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
+    except CheckerError as exc:
+        fail(str(exc))
     if write_baseline:
         n = save_baseline(reports, write_baseline)
         err_console.print(f"checker: wrote {n} finding(s) to baseline {write_baseline}")
+    _finish(reports, failures, formats, fail_on.value if fail_on else cfg.fail_on,
+            never=bool(write_baseline))
+
+
+def _finish(reports: list, failures: list, formats: list[str], level: str, never: bool = False) -> None:
+    """Print stdout formats and failure lines, then exit with the documented code."""
+    from checker.render import RENDERERS
+
     for r in [RENDERERS[f]() for f in formats if RENDERERS[f].to_stdout]:
         out_console.print(r.render_batch(reports, failures), end="", markup=r.name == "text")
     for failure in failures:
         err_console.print(f"[bold red]checker:[/] {failure.path}: {failure.error}")
     if failures:
         raise typer.Exit(EXIT_ERROR)
-    level = (fail_on.value if fail_on else cfg.fail_on)
-    if write_baseline or level == "never":
+    if never or level == "never":
         raise typer.Exit(EXIT_OK)
     raise typer.Exit(EXIT_FINDINGS if any(r.fails(level) for r in reports) else EXIT_OK)
+
+
+@app.command()
+def render(
+    reports: Annotated[list[str], typer.Argument(help="checker-report/1 JSON files written by `checker check`.")],
+    format: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")] = Path("reports"),
+    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn.error,
+) -> None:
+    """Re-render saved JSON reports in other formats, without loading any model."""
+    from checker.render import RENDERERS
+    from checker.runner import render_batch
+
+    formats = format or ["html"]
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
+    try:
+        done, failures = render_batch(reports, formats, out)
+    except CheckerError as exc:
+        fail(str(exc))
+    _finish(done, failures, formats, fail_on.value)
 
 
 @app.command()
@@ -151,25 +190,46 @@ def models_prepare() -> None:
 
 
 @app.command("eval")
-def evaluate(rescore: Annotated[bool, typer.Option(help="Rescore the TED sample with the LM (~10 min).")] = False
-             ) -> None:
-    """Print AUROC and average precision of the garble score on the seed and the TED MQM dev set."""
-    from checker.evaluate import run_eval
+def evaluate(
+    labels: Annotated[Path | None, typer.Option(help="TSV of labelled sentences (label<TAB>sentence, or "
+                                                     "label<TAB>file<TAB>start<TAB>end).")] = None,
+    article: Annotated[list[Path] | None, typer.Option(help="Article(s) the labelled sentences come from "
+                                                            "(default: the file beside the labels).")] = None,
+    target_fa: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Suggest a threshold for this "
+                                                                           "false-alarm rate (e.g. 0.05).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (default: found upward).")] = None,
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
+                                                    help="Garble probability for an error.")] = None,
+) -> None:
+    """Measure the garble score on your own labelled sentences: AUROC, AP, recall and false alarms at the
+    configured thresholds, against sentence length as a baseline. (The project's dev sets: `make eval`.)"""
+    from checker.config import load_config
+    from checker.evaluate import run_labels_eval
+    from checker.runner import load_checker
+    from checker.settings import Settings
 
+    if labels is None:
+        fail("give --labels FILE (TSV: label<TAB>sentence); the project's own dev sets run with `make eval`")
     try:
-        for line in run_eval(rescore=rescore):
-            out_console.print(line)
+        cfg = load_config([str(labels)], config)
+        quiet_model_loading()
+        engine = load_checker(Settings.build(cfg, threshold=threshold), progress=err_console)
+        for line in run_labels_eval(engine, labels, list(article or []), target_fa):
+            out_console.print(line, markup=False, highlight=False)
     except CheckerError as exc:
         fail(str(exc))
 
 
 @app.command()
 def rules() -> None:
-    """List every rule with its id, default severity and what it looks for."""
-    from checker.rules import all_rules
+    """List every rule id with its default severity and what it looks for."""
+    from rich.markup import escape
 
-    for rid, cls in sorted(all_rules().items()):
-        out_console.print(f"[bold]{rid}[/]  (default: {cls.default_severity})\n  {cls.summary}\n  {cls.explanation}\n")
+    from checker.rules import INFOS
+
+    for rid, info in sorted(INFOS.items()):
+        out_console.print(f"[bold]{rid}[/]  {escape(info.label)}  (default: {info.default_severity})\n"
+                          f"  {escape(info.summary)}\n  {escape(info.explanation)}\n", markup=True, highlight=False)
 
 
 def main() -> None:

@@ -5,15 +5,15 @@ Command-line flags override the file; the file overrides the built-in defaults.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError
+from checker.findings import FAIL_ON, SEVERITIES
 
-SEVERITIES = ("error", "warning", "info")
-FAIL_ON = ("error", "warning", "info", "never")
 TEMPLATE = """\
 # checker configuration (https://example.invalid/checker). Command-line flags override these.
 
@@ -119,9 +119,24 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
             if not isinstance(data[key], list) or not all(isinstance(x, str) for x in data[key]):
                 raise CheckerError(f"{where}{key} must be a list of strings")
             setattr(cfg, key, list(data[key]))
-    for rule, opts in (data.get("rules") or {}).items():
+    from checker.rules import rule_ids
+
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise CheckerError(f"{where}rules must be a table of [rules.<id>] tables")
+    known_ids = rule_ids()
+    for rule, opts in rules.items():
+        if rule not in known_ids:
+            close = difflib.get_close_matches(rule, sorted(known_ids), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(sorted(known_ids))})"
+            raise CheckerError(f"{where}unknown rule id rules.{rule}{hint}")
         if not isinstance(opts, dict):
             raise CheckerError(f"{where}rules.{rule} must be a table")
+        bad = set(opts) - {"enabled", "severity"}
+        if bad:
+            raise CheckerError(f"{where}rules.{rule}: unknown keys {', '.join(sorted(bad))} (enabled, severity)")
+        if "enabled" in opts and not isinstance(opts["enabled"], bool):
+            raise CheckerError(f"{where}rules.{rule}.enabled must be true or false")
         if "severity" in opts and opts["severity"] not in SEVERITIES:
             raise CheckerError(f"{where}rules.{rule}.severity must be one of {', '.join(SEVERITIES)}")
         cfg.rules[rule] = dict(opts)

@@ -1,104 +1,136 @@
-"""`checker eval`: how well the garble score separates garbled from clean sentences, on the seed and TED MQM.
+"""`checker eval --labels FILE`: how well the garble score ranks a newsroom's own labelled sentences.
 
-Each line is followed by the baseline a newsroom would otherwise script: rank sentences by perplexity.
+The labels file is TSV, one sentence a line (`#` starts a comment); the label is `garbled` or `clean`
+(other labels are ignored):
+
+    garbled<TAB>The sentence as it appears in the article.
+    clean<TAB>sentence<TAB>Another sentence.                  (a middle "kind" column is allowed)
+    garbled<TAB>wire/story.txt<TAB>812<TAB>871                (a file and character offsets)
+
+Sentences given as text are looked up in the articles named with `--article` (or the article beside the
+labels file: `X.labels.tsv` → `X.txt`) so they are scored in context; a sentence found in no article is
+checked alone. Every figure is printed beside the trivial baseline, sentence length in words.
 """
 
 from __future__ import annotations
 
-import json
+import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from checker.devdata import SEED, LabelledDoc, seed_labels, talk_of, ted_docs
+from checker.engine import Engine
 from checker.errors import CheckerError
-from checker.features import assign_tokens, sentence_features, span_tokens
+from checker.ingest import Document, read_path, sha256_bytes
+from checker.metrics import (
+    auroc,
+    average_precision,
+    cut_for_false_alarms,
+    rates_at,
+    recall_at_false_alarms,
+    stratified_auroc,
+)
 
-GARBLE_DIR = Path(__file__).resolve().parent.parent / "models" / "garble"
-TED_CACHE = GARBLE_DIR / "ted_tokens.jsonl"
-SYNTH_CACHE = GARBLE_DIR / "synthetic_tokens.jsonl"
-
-
-def auroc_ap(labels: list[bool], scores: list[float]) -> tuple[float, float]:
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    return float(roc_auc_score(labels, scores)), float(average_precision_score(labels, scores))
-
-
-def log_ppl(surprisals: list[float]) -> float:
-    """Mean token surprisal of a sentence (headings too): what a perplexity script would rank by."""
-    return sum(surprisals) / max(len(surprisals), 1)
+LABELS = {"garbled": True, "clean": False, "1": True, "0": False}
 
 
-def score_docs(lm, docs: list[LabelledDoc], path: Path) -> None:
-    """Cache LM token scores per document, so features can be reworked without rerunning the LM."""
-    with path.open("w", encoding="utf-8") as out:
-        for doc in docs:
-            toks = lm.score(doc.text)
-            out.write(json.dumps({"key": doc.key, "text": doc.text, "spans": doc.spans, "labels": doc.labels,
-                                  "tokens": [[t.start, t.end, t.surprisal] for t in toks]}, ensure_ascii=False)
-                      + "\n")
+@dataclass
+class Labelled:
+    garbled: bool
+    text: str = ""
+    file: str = ""
+    start: int = -1
+    end: int = -1
 
 
-def feature_rows(path: Path) -> list[dict]:
-    """One feature row per labelled segment of the cached documents, computed as the pipeline does."""
-    from checker.lm import TokenScore
+def read_labels(path: Path) -> list[Labelled]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckerError(f"cannot read labels {path}: {exc}") from None
+    out = []
+    for n, row in enumerate(csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+        if not row or row[0].startswith("#") or row[0].strip().lower() not in LABELS:
+            continue
+        y = LABELS[row[0].strip().lower()]
+        if len(row) == 4 and row[2].isdigit() and row[3].isdigit():
+            out.append(Labelled(y, file=str((path.parent / row[1]).resolve()), start=int(row[2]), end=int(row[3])))
+        elif len(row) in (2, 3):
+            out.append(Labelled(y, text=row[-1].strip()))
+        else:
+            raise CheckerError(f"{path}:{n}: expected label<TAB>sentence or label<TAB>file<TAB>start<TAB>end")
+    if not out:
+        raise CheckerError(f"{path}: no garbled/clean labels found")
+    return out
 
+
+def beside(path: Path) -> list[Path]:
+    stem = path.name.removesuffix(".tsv").removesuffix(".labels")
+    return [p for p in sorted(path.parent.glob(stem + ".*")) if p != path and not p.name.endswith(".tsv")]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def score_labels(engine: Engine, labels: list[Labelled], articles: list[Path]) -> list[tuple[bool, float, int, bool]]:
+    """(garbled?, garble score, words, flagged?) per labelled sentence found."""
+    by_text: dict[str, tuple[float, bool]] = {}
+    for path in articles:
+        report = engine.check(read_path(str(path), max_bytes=engine.settings.max_bytes))
+        for s in report.sentences:
+            by_text.setdefault(_norm(s.text), (s.garble, s.flagged))
+    by_file: dict[str, list] = {}
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        text, spans = d["text"], [tuple(s) for s in d["spans"]]
-        toks = [TokenScore(s, e, v, "") for s, e, v in d["tokens"]]
-        idx = assign_tokens(text, toks, spans)
-        sts = [span_tokens(text, toks, ix, s) for ix, (s, _e) in zip(idx, spans)]
-        for (s, e), label, st, row in zip(spans, d["labels"], sts, sentence_features(sts)):
-            rows.append({"doc": d["key"], "start": s, "end": e, "label": label, "text": text[s:e],
-                         "log_ppl": log_ppl(st.lm), **row})
+    for lab in labels:
+        if lab.file:
+            if lab.file not in by_file:
+                by_file[lab.file] = engine.check(read_path(lab.file, max_bytes=engine.settings.max_bytes)).sentences
+            sent = next((s for s in by_file[lab.file] if s.start <= lab.start < s.end and s.kind == "sentence"), None)
+            if sent is None:
+                continue
+            rows.append((lab.garbled, sent.garble, len(sent.text.split()), sent.flagged))
+            continue
+        key = _norm(lab.text)
+        if key not in by_text:  # not in any article: check it alone
+            data = lab.text.encode()
+            rep = engine.check(Document(lab.text, "<label>", sha256_bytes(data)))
+            prose = [s for s in rep.sentences if s.kind == "sentence"]
+            by_text[key] = (max((s.garble for s in prose), default=0.0), any(s.flagged for s in rep.sentences))
+        g, flagged = by_text[key]
+        rows.append((lab.garbled, g, len(lab.text.split()), flagged))
     return rows
 
 
-def run_eval(rescore: bool = False) -> Iterator[str]:
-    from checker.garble import GarbleModel
-    from checker.ingest import read_path
-    from checker.runner import load_checker
-
-    garble = GarbleModel()
-    checker = load_checker()
-    if rescore:
-        from checker.devdata import synthetic_docs
-
-        score_docs(checker.lm, ted_docs(), TED_CACHE)
-        score_docs(checker.lm, synthetic_docs(), SYNTH_CACHE)
-    if not TED_CACHE.exists():
-        raise CheckerError(f"no TED features at {TED_CACHE}; run `checker eval --rescore`")
-
-    report = checker.check(read_path(str(SEED)))
-    labels = seed_labels()
-    pairs = [(labels[s.text], s) for s in report.sentences if s.text in labels]
-    judged = [(lab == "garbled", s) for lab, s in pairs if lab in ("garbled", "clean")]
-    auc, ap = auroc_ap([y for y, _ in judged], [s.garble for _, s in judged])
-    caught = sum(1 for y, s in judged if y and s.flagged)
-    false = sum(1 for y, s in judged if not y and s.flagged)
-    n_g = sum(1 for y, _ in judged if y)
-    yield (f"seed  {SEED.name}: AUROC {auc:.3f}  AP {ap:.3f}  "
-           f"(garbled {n_g}, clean {len(judged) - n_g}; flagged garbled {caught}/{n_g}, "
-           f"false alarms {false}/{len(judged) - n_g})")
-    b_auc, b_ap = auroc_ap([y for y, _ in judged], [log_ppl([t.surprisal for t in s.tokens]) for _, s in judged])
-    yield f"      baseline, sentence perplexity: AUROC {b_auc:.3f}  AP {b_ap:.3f}"
-
-    rows = feature_rows(TED_CACHE)
-    heldout = set(json.loads(garble_path().read_text())["metrics"]["ted_heldout_real"]["talks"])
-    for name, subset in (("TED MQM held-out talks", [r for r in rows if talk_of(r["doc"]) in heldout]),
-                         ("TED MQM whole sample", rows)):
-        sub = [r for r in subset if r["label"] in ("garbled", "clean")]
-        auc, ap = auroc_ap([r["label"] == "garbled" for r in sub], [garble.probability(r) for r in sub])
-        n_g = sum(r["label"] == "garbled" for r in sub)
-        yield f"{name}: AUROC {auc:.3f}  AP {ap:.3f}  (garbled {n_g}, clean {len(sub) - n_g}, segments)"
-        b_auc, b_ap = auroc_ap([r["label"] == "garbled" for r in sub], [r["log_ppl"] for r in sub])
-        yield f"      baseline, sentence perplexity: AUROC {b_auc:.3f}  AP {b_ap:.3f}"
-
-
-
-def garble_path() -> Path:
-    from checker.garble import DEFAULT_PATH
-
-    return DEFAULT_PATH
+def run_labels_eval(engine: Engine, labels_path: Path, articles: list[Path], target_fa: float | None
+                    ) -> Iterator[str]:
+    labels = read_labels(labels_path)
+    if not articles and any(lab.text for lab in labels):
+        articles = beside(labels_path)
+    rows = score_labels(engine, labels, articles)
+    y = [r[0] for r in rows]
+    g = [r[1] for r in rows]
+    words = [float(r[2]) for r in rows]
+    n_pos = sum(y)
+    yield (f"{labels_path.name}: {len(rows)} labelled sentences scored ({n_pos} garbled, {len(rows) - n_pos} clean)"
+           + (f"; {len(labels) - len(rows)} not found" if len(rows) < len(labels) else ""))
+    if not n_pos or n_pos == len(rows):
+        raise CheckerError("need both garbled and clean sentences to measure a ranking")
+    strat = stratified_auroc(y, g, words)
+    yield (f"  garble score      AUROC {auroc(y, g):.3f}  AP {average_precision(y, g):.3f}  "
+           f"length-stratified AUROC {strat:.3f}  recall@5%FA {recall_at_false_alarms(y, g, .05):.2f}")
+    yield (f"  baseline, words   AUROC {auroc(y, words):.3f}  AP {average_precision(y, words):.3f}  "
+           f"recall@5%FA {recall_at_false_alarms(y, words, .05):.2f}")
+    sig = engine.signature()["thresholds"]
+    for name, key in (("error", "garble_error"), ("warning", "garble_warning")):
+        if key in sig:
+            rec, fa = rates_at(y, g, sig[key])
+            yield f"  at the {name} threshold {sig[key]:.3f}: recall {rec:.2f}, false alarms {fa:.2f}"
+    flagged_rec = sum(1 for r in rows if r[0] and r[3]) / n_pos
+    flagged_fa = sum(1 for r in rows if not r[0] and r[3]) / (len(rows) - n_pos)
+    yield f"  flagged by any finding (error or warning): recall {flagged_rec:.2f}, false alarms {flagged_fa:.2f}"
+    if target_fa is not None:
+        cut = cut_for_false_alarms([s for s, lab in zip(g, y) if not lab], target_fa)
+        rec, fa = rates_at(y, g, cut)
+        yield (f"  suggested threshold for ≤{target_fa:.0%} false alarms on these clean sentences: {cut:.3f} "
+               f"(recall {rec:.2f}, false alarms {fa:.2f}); set it as `threshold` or `warning` in .checker.toml")

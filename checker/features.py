@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from wordfreq import word_frequency
 
-from checker.lm import TokenScore
+from checker.tokens import TokenScore
 
 FEATURES = ("mean", "neg_slor", "max3_adj", "max5_adj", "max_adj", "max3_excess", "z_mean", "z_slor", "log_len")
 WORD_RE = re.compile(r"[\w’'-]+")

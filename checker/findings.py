@@ -1,12 +1,21 @@
-"""Findings and reports: plain dataclasses that every renderer reads and no renderer changes."""
+"""Findings and reports: plain dataclasses that every renderer reads and no renderer changes.
+
+`Report.to_dict()` is the `checker-report/1` JSON contract and `Report.from_dict()` its exact inverse, so a
+report written today can be re-rendered later (or merged from a cluster's shards) without any model.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-SEVERITIES = ("error", "warning", "info")
+from checker.segment import Segment
+
+SEVERITIES = ("error", "warning", "info")  # the one list; config, CLI and renderers read it from here
+FAIL_ON = (*SEVERITIES, "never")
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "never": 99}
+SCHEMA = "checker-report/1"
 
 
 @dataclass
@@ -17,18 +26,39 @@ class TokenOut:
 
 
 @dataclass
-class SentenceResult:
-    id: int
-    start: int
-    end: int
-    text: str
-    kind: str
-    paragraph: int
+class SentenceResult(Segment):
+    """A segment with what the scoring stages found in it."""
+
     garble: float = 0.0
     flagged: bool = False
     tokens: list[TokenOut] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
-    span: tuple[int, int] | None = None  # most surprising window, character offsets
+    spans: list[tuple[int, int]] = field(default_factory=list)  # what the garble scorer underlines
+    reason: str = ""  # the garble scorer's reason, in editors' words
+
+    @classmethod
+    def of(cls, seg: Segment) -> SentenceResult:
+        return cls(seg.id, seg.start, seg.end, seg.text, seg.kind, seg.paragraph)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "start": self.start, "end": self.end, "text": self.text,
+                             "kind": self.kind, "paragraph": self.paragraph, "garble": self.garble,
+                             "flagged": self.flagged, "tokens": [asdict(t) for t in self.tokens]}
+        if self.features:
+            d["features"] = self.features
+        if self.spans:
+            d["spans"] = [list(sp) for sp in self.spans]
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SentenceResult:
+        return cls(d["id"], d["start"], d["end"], d["text"], d["kind"], d.get("paragraph", 0),
+                   garble=d.get("garble", 0.0), flagged=d.get("flagged", False),
+                   tokens=[TokenOut(t["start"], t["end"], t["surprisal"]) for t in d.get("tokens", [])],
+                   features=dict(d.get("features", {})), spans=[(a, b) for a, b in d.get("spans", [])],
+                   reason=d.get("reason", ""))
 
 
 @dataclass
@@ -46,6 +76,20 @@ class Finding:
     suppression_reason: str = ""
     line: int = 0  # 1-based position in the original file (markup formats map back through ingest)
     column: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity, "message": self.message, "sentences": self.sentences,
+                "start": self.start, "end": self.end, "score": self.score, "line": self.line, "column": self.column,
+                **({"suppressed": True, "suppression_reason": self.suppression_reason} if self.suppressed else {}),
+                **({"spans": [list(sp) for sp in self.spans]} if self.spans else {}),
+                **({"data": self.data} if self.data else {})}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        return cls(d["rule"], d["severity"], d["message"], list(d["sentences"]), d["start"], d["end"], d["score"],
+                   spans=[(a, b) for a, b in d.get("spans", [])], data=dict(d.get("data", {})),
+                   suppressed=d.get("suppressed", False), suppression_reason=d.get("suppression_reason", ""),
+                   line=d.get("line", 0), column=d.get("column", 0))
 
 
 @dataclass
@@ -69,11 +113,11 @@ class Report:
     output_stem: str = ""
     source: str | None = None  # the original file text, when markup was stripped
     runs: list[tuple[int, int, int]] = field(default_factory=list)
+    signature: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)  # what stages counted (NLI pairs, …)
 
     @property
     def stem(self) -> str:
-        from pathlib import Path
-
         if self.output_stem:
             return self.output_stem
         name = Path(self.path).name if self.path != "-" else "stdin"
@@ -102,26 +146,48 @@ class Report:
         w = self.worst()
         return w is not None and SEVERITY_RANK[w] >= SEVERITY_RANK[fail_on]
 
+    def line_col(self, pos: int) -> tuple[int, int]:
+        """1-based line and column of a text offset in the original file."""
+        from checker.ingest import Document
+
+        return Document(self.text, self.path, self.sha256, source=self.source, runs=self.runs).line_col(pos)
+
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON contract, schema checker-report/1."""
-        return {
-            "schema": "checker-report/1",
-            "input": {"path": self.path, "sha256": self.sha256, "format": self.format, "metadata": self.metadata},
-            "sentences": [{
-                "id": s.id, "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
-                "garble": round(s.garble, 4), "flagged": s.flagged,
-                "tokens": [asdict(t) for t in s.tokens],
-            } for s in self.sentences],
-            "findings": [{
-                "rule": f.rule, "severity": f.severity, "message": f.message, "sentences": f.sentences,
-                "start": f.start, "end": f.end, "score": round(f.score, 4), "line": f.line, "column": f.column,
-                **({"suppressed": True, "suppression_reason": f.suppression_reason} if f.suppressed else {}),
-                **({"spans": [list(sp) for sp in f.spans]} if f.spans else {}),
-                **({"data": f.data} if f.data else {}),
-            } for f in self.findings],
+        """The stable JSON contract, schema checker-report/1 (fields are only ever added)."""
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "input": {"path": self.path, "sha256": self.sha256, "format": self.format, "metadata": self.metadata,
+                      "text": self.text, "stem": self.stem},
+            "sentences": [s.to_dict() for s in self.sentences],
+            "findings": [f.to_dict() for f in self.findings],
             "models": [asdict(m) for m in self.models],
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "timings": dict(self.timings),
+            "signature": self.signature,
         }
+        if self.source is not None:
+            d["input"]["source"] = {"text": self.source, "runs": [list(r) for r in self.runs]}
+        if self.stats:
+            d["stats"] = self.stats
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Report:
+        """The inverse of to_dict; raises KeyError/TypeError/ValueError on a malformed report."""
+        if d.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} report (schema {d.get('schema')!r})")
+        inp = d["input"]
+        src = inp.get("source")
+        path = inp["path"]
+        stem = inp.get("stem", "")
+        report = cls(path, inp["sha256"], inp["text"], [SentenceResult.from_dict(s) for s in d["sentences"]],
+                     [Finding.from_dict(f) for f in d["findings"]], [ModelRef(**m) for m in d.get("models", [])],
+                     dict(d.get("timings", {})), inp.get("format", "text"), dict(inp.get("metadata", {})),
+                     source=src["text"] if src else None,
+                     runs=[(a, b, c) for a, b, c in src["runs"]] if src else [],
+                     signature=dict(d.get("signature", {})), stats=dict(d.get("stats", {})))
+        if stem and stem != report.stem:
+            report.output_stem = stem
+        return report
 
 
 @dataclass

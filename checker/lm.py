@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from checker import modelstore
-
-
-@dataclass
-class TokenScore:
-    start: int
-    end: int
-    surprisal: float
-    piece: str
+from checker.models import LMOutput
+from checker.tokens import TokenScore
 
 
 def best_dtype() -> torch.dtype:
@@ -58,9 +51,12 @@ class LanguageModel:
         self.version = meta.get("version", modelstore.LM_VERSION)
         self.sha256 = meta.get("gguf_sha256", "")
 
-    def _nll(self, inp: torch.Tensor, target: torch.Tensor, rows: int = 128) -> torch.Tensor:
-        """Surprisal of each target token; the 262k-way output layer runs in row chunks to bound memory."""
-        hidden = self.model.model(input_ids=inp).last_hidden_state[0, :-1]
+    def _nll(self, inp: torch.Tensor, target: torch.Tensor, rows: int = 128
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Surprisal of each target token (and the states after each); the 262k-way output layer runs in row
+        chunks to bound memory."""
+        states = self.model.model(input_ids=inp).last_hidden_state[0]
+        hidden = states[:-1]
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         out = []
         for i in range(0, hidden.shape[0], rows):
@@ -69,7 +65,7 @@ class LanguageModel:
                 logits = torch.tanh(logits / cap) * cap
             logp = torch.log_softmax(logits, dim=-1)
             out.append(-logp.gather(1, target[i:i + rows, None])[:, 0])
-        return torch.cat(out)
+        return torch.cat(out), states[1:]
 
     @torch.inference_mode()
     def propose(self, prefix: str, max_new_tokens: int = 6) -> tuple[str, float]:
@@ -93,24 +89,36 @@ class LanguageModel:
     def pieces(self, text: str) -> list[str]:
         return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    @property
+    def dtype_name(self) -> str:
+        return str(self.dtype).removeprefix("torch.")
+
     @torch.inference_mode()
-    def score(self, text: str) -> list[TokenScore]:
+    def score(self, text: str, *, hidden: bool = False) -> LMOutput:
+        """Every token's surprisal in context; with hidden=True also the final hidden state of each token."""
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids: list[int] = enc["input_ids"]
         offsets: list[tuple[int, int]] = enc["offset_mapping"]
         if not ids:
-            return []
+            return LMOutput([], None)
         bos = self.tokenizer.bos_token_id
         surprisal = [math.nan] * len(ids)
+        states: torch.Tensor | None = None
+        if hidden:
+            states = torch.zeros(len(ids), self.model.config.hidden_size, dtype=torch.float32)
         body = self.window - 1
         start = 0
         while start < len(ids):
             ctx_start = max(0, start - self.context)
             chunk = ids[ctx_start: start + body - (start - ctx_start)]
             inp = torch.tensor([[bos] + chunk])
-            nll = self._nll(inp, torch.tensor(chunk))
-            for i in range(start - ctx_start, len(chunk)):
+            nll, h = self._nll(inp, torch.tensor(chunk))
+            first = start - ctx_start
+            for i in range(first, len(chunk)):
                 surprisal[ctx_start + i] = float(nll[i])
+            if states is not None:
+                states[start:ctx_start + len(chunk)] = h[first:].float()
             start = ctx_start + len(chunk)
         pieces = self.tokenizer.convert_ids_to_tokens(ids)
-        return [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
+        tokens = [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
+        return LMOutput(tokens, states.numpy() if states is not None else None)

@@ -122,6 +122,18 @@ def prepare_lm(progress: Callable[[str], None] = lambda _m: None) -> Path:
     return _atomic_dir(folder, build)
 
 
+def _shipped(rel: str) -> Path:
+    """A shipped model file: inside the installed package (wheel), else the repository's models/ (editable)."""
+    for base in (PACKAGED_MODELS, REPO_MODELS):
+        if (base / rel).exists():
+            return base / rel
+    raise ModelError(f"model file {rel} is missing (looked in {PACKAGED_MODELS} and {REPO_MODELS})")
+
+
+def garble_path() -> Path:
+    return _shipped("garble/garble-lr.json")
+
+
 def nli_folder() -> Path:
     for base in (PACKAGED_MODELS, REPO_MODELS):
         if (base / NLI_NAME / "model.safetensors").exists():

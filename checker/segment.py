@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("sentence", "heading", "dateline", "credit")
+SEGMENTER_VERSION = "1"  # bump whenever a change can move a sentence boundary
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm",

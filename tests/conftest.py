@@ -31,6 +31,6 @@ def seed_report(checker):
 
 @pytest.fixture(scope="session")
 def seed_labels() -> dict[str, str]:
-    from checker.devdata import seed_labels
+    from checker_dev.devdata import seed_labels
 
     return seed_labels(SEED.with_suffix(".labels.tsv"))

@@ -14,7 +14,7 @@ def check_text(checker, text: str):
 
 
 def test_nli_model_loads_with_checked_sha(checker):
-    nli = checker.extra_models["nli"]
+    nli = checker.models.nli
     from checker.modelstore import nli_expected_sha
 
     assert nli.sha256 == nli_expected_sha()
@@ -71,7 +71,7 @@ def test_snli_test_accuracy(checker):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models" / "nli-minilm"))
     from evaluate import snli_accuracy
 
-    acc, n = snli_accuracy(checker.extra_models["nli"])
+    acc, n = snli_accuracy(checker.models.nli)
     assert n == 9824
     assert acc >= 0.85
 
@@ -86,6 +86,6 @@ def test_one_shared_place_name_does_not_pair_two_claims(checker):
     c = "NATO has withdrawn all of its forces from Eastern Europe."
     text = f"{a} {b} {c}"
     spans = [(0, len(a)), (len(a) + 1, len(a) + 1 + len(b)), (len(a) + len(b) + 2, len(text))]
-    pairs = select_pairs(checker.extra_models["nli"], [a, b, c], sentence_keys(text, spans))
+    pairs = select_pairs(checker.models.nli, [a, b, c], sentence_keys(text, spans))
     assert (0, 1) not in pairs
     assert (1, 2) in pairs  # NATO, forces, Eastern, Europe: one claim, two tellings

@@ -7,11 +7,11 @@ pytestmark = pytest.mark.slow
 
 def test_tokenisation_pinned(checker):
     # transformers 4.x splits this into "Se nd ▁h is ▁ar my ." with no error; 5.x must not
-    assert checker.lm.pieces("Send his army.") == ["Send", "▁his", "▁army", "."]
+    assert checker.models.lm.pieces("Send his army.") == ["Send", "▁his", "▁army", "."]
 
 
 def test_offsets_cover_text(checker, seed_text):
-    toks = checker.lm.score(seed_text[:600])
+    toks = checker.models.lm.score(seed_text[:600]).tokens
     assert toks[0].start == 0
     for a, b in zip(toks, toks[1:]):
         assert a.end == b.start
@@ -22,12 +22,12 @@ def test_offsets_cover_text(checker, seed_text):
 def test_sliding_windows_match_single_pass(checker, seed_text):
     from checker.lm import LanguageModel
 
-    lm = checker.lm
-    full = lm.score(seed_text)
+    lm = checker.models.lm
+    full = lm.score(seed_text).tokens
     small = LanguageModel.__new__(LanguageModel)
     small.__dict__.update(lm.__dict__)
     small.window, small.context = 200, 100
-    windowed = small.score(seed_text)
+    windowed = small.score(seed_text).tokens
     assert [(t.start, t.end) for t in full] == [(t.start, t.end) for t in windowed]
     # with 100 tokens of left context the scores stay close to the one-pass scores
     diffs = [abs(a.surprisal - b.surprisal) for a, b in zip(full, windowed)]
@@ -36,8 +36,8 @@ def test_sliding_windows_match_single_pass(checker, seed_text):
 
 def test_garbled_token_more_surprising_in_context(checker):
     text = "Russia added that it would determine further action after carefully study the response."
-    toks = checker.lm.score(text)
+    toks = checker.models.lm.score(text).tokens
     study = next(t for t in toks if text[t.start:t.end].strip() == "study")
-    studying = checker.lm.score(text.replace("carefully study", "carefully studying"))
+    studying = checker.models.lm.score(text.replace("carefully study", "carefully studying")).tokens
     ing = next(t for t in studying if "study" in text.replace("carefully study", "carefully studying")[t.start:t.end])
     assert study.surprisal > ing.surprisal

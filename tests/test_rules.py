@@ -6,9 +6,9 @@ from checker.rules import Context, all_rules
 from checker.segment import segment
 
 
-def run_rules(text: str, metadata: dict | None = None, **options) -> list:
-    sents = [SentenceResult(s.id, s.start, s.end, s.text, s.kind, s.paragraph) for s in segment(text)]
-    ctx = Context(Document(text, "t.txt", "0", metadata=metadata or {}), sents, {}, options)
+def run_rules(text: str, metadata: dict | None = None) -> list:
+    sents = [SentenceResult.of(s) for s in segment(text)]
+    ctx = Context(Document(text, "t.txt", "0", metadata=metadata or {}), sents)
     out = []
     for cls in all_rules().values():
         if not cls.needs:

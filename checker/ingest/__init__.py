@@ -112,11 +112,6 @@ class TextBuilder:
     def text(self) -> str:
         return "".join(self.parts)
 
-    @property
-    def stem(self) -> str:
-        name = Path(self.path).name if self.path != "-" else "stdin"
-        return name.rsplit(".", 1)[0] if "." in name else name
-
 
 Reader = Callable[[bytes, str], Document]
 READERS: dict[str, Reader] = {}

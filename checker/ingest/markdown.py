@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from checker.ingest import Document, TextBuilder, decode, register, sha256_bytes
-from checker.ingest.markup import DISABLE_RE, ENABLE_RE, Suppression
+from checker.ingest.suppress import SuppressionTracker
 
 COMMENT_RE = re.compile(r"<!--(.*?)-->", re.S)
 INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
@@ -24,9 +24,7 @@ def _plain(line: str) -> str:
 def read_markdown(data: bytes, path: str) -> Document:
     source = decode(data)
     b = TextBuilder(source)
-    sups: list[Suppression] = []
-    open_sup: Suppression | None = None
-    next_line: Suppression | None = None
+    tracker = SuppressionTracker()
     in_code = False
     pos = 0
     fm = FRONT_MATTER.match(source)
@@ -49,18 +47,7 @@ def read_markdown(data: bytes, path: str) -> Document:
             continue
         comments = COMMENT_RE.findall(stripped)
         for c in comments:
-            m = DISABLE_RE.match(c)
-            if m:
-                rules = tuple(r for r in re.split(r"[\s,]+", (m.group("rules") or "").strip()) if r)
-                sup = Suppression(b.length, 10**12, rules, (m.group("reason") or "").strip())
-                if m.group("next"):
-                    next_line = sup
-                else:
-                    open_sup = sup
-                    sups.append(sup)
-            elif ENABLE_RE.match(c) and open_sup:
-                open_sup.end = b.length
-                open_sup = None
+            tracker.comment(c, b.length)
         body = COMMENT_RE.sub("", line).rstrip("\n")
         if not body.strip():
             if para_open:
@@ -80,12 +67,10 @@ def read_markdown(data: bytes, path: str) -> Document:
             b.add(" ", None)  # a soft line break inside a paragraph
         first = b.length
         b.add_text(text)
-        if next_line:
-            next_line.start, next_line.end = first, b.length
-            sups.append(next_line)
-            next_line = None
+        tracker.block(first, b.length)
         para_open = True
         if body.lstrip().startswith("#"):
             b.paragraph()
             para_open = False
-    return Document(b.text.rstrip("\n"), path, sha256_bytes(data), "markdown", meta, source, b.runs, sups)
+    return Document(b.text.rstrip("\n"), path, sha256_bytes(data), "markdown", meta, source, b.runs,
+                    tracker.suppressions)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from checker.ingest import Suppression, TextBuilder
+from checker.ingest.suppress import SuppressionTracker
 
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "dd", "dt", "hl1", "hl2",
           "td", "th", "pre", "caption", "summary"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "hl1", "hl2"}
 DROP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "iframe", "svg",
         "button", "select", "object", "embed", "head", "title", "meta", "link"}
-DISABLE_RE = re.compile(r"^\s*checker-disable(?P<next>-next-line)?(?P<rules>[^-]*(?:-(?!-)[^-]*)*)"
-                        r"(?:--\s*(?P<reason>.*))?$", re.S)
-ENABLE_RE = re.compile(r"^\s*checker-enable\b")
 
 
 def local(tag: object) -> str:
@@ -27,23 +23,14 @@ class Walker:
 
     def __init__(self, builder: TextBuilder) -> None:
         self.b = builder
-        self.suppressions: list[Suppression] = []
-        self.open: Suppression | None = None
-        self.next_line: Suppression | None = None
+        self.tracker = SuppressionTracker()
+
+    @property
+    def suppressions(self) -> list[Suppression]:
+        return self.tracker.suppressions
 
     def comment(self, text: str) -> None:
-        m = DISABLE_RE.match(text or "")
-        if m:
-            rules = tuple(r for r in re.split(r"[\s,]+", (m.group("rules") or "").strip()) if r)
-            sup = Suppression(self.b.length, 10**12, rules, (m.group("reason") or "").strip())
-            if m.group("next"):
-                self.next_line = sup
-            else:
-                self.open = sup
-                self.suppressions.append(sup)
-        elif ENABLE_RE.match(text or "") and self.open:
-            self.open.end = self.b.length
-            self.open = None
+        self.tracker.comment(text, self.b.length)
 
     def block(self, el: etree._Element) -> None:
         text = " ".join("".join(t for t in el.itertext() if isinstance(t, str)).split())
@@ -51,10 +38,7 @@ class Walker:
             return
         start = self.b.length
         self.b.add_text(text)
-        if self.next_line:
-            self.next_line.start, self.next_line.end = start, self.b.length
-            self.suppressions.append(self.next_line)
-            self.next_line = None
+        self.tracker.block(start, self.b.length)
         self.b.paragraph()
 
     def walk(self, el: etree._Element) -> None:

@@ -10,13 +10,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from checker import __version__
 from checker.findings import SEVERITY_RANK, FailedInput, Report
 from checker.render import Renderer, register
+from checker.signature import short_signature
 
 TEMPLATES = Path(__file__).parent / "templates"
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
                   trim_blocks=True, lstrip_blocks=True)
-RULE_LABEL = {"garbled": "Garbled", "contradiction": "Contradiction", "conflicting-claims": "Conflicting claims",
-              "name-variant": "Name variant", "name-suspect": "Name spelling", "number-mismatch": "Number mismatch",
-              "date-mismatch": "Date mismatch", "self-reference": "Self-reference"}
+
+
+def rule_labels(extra: set[str] | None = None) -> dict[str, str]:
+    """Labels of every registered rule id, plus any id an older report carries."""
+    from checker.rules import INFOS, rule_info
+
+    return {rid: rule_info(rid).label for rid in set(INFOS) | (extra or set())}
 
 
 @dataclass
@@ -50,7 +55,7 @@ def verdict(report: Report) -> str:
         parts.append(f"{garbled} sentence{'s' if garbled != 1 else ''} need{'s' if garbled == 1 else ''} an editor")
     for rule in sorted(by_rule):
         n = sum(1 for f in report.active if f.rule == rule and f.severity in ("error", "warning"))
-        label = RULE_LABEL.get(rule, rule).lower()
+        label = rule_labels({rule})[rule].lower()
         parts.append(f"{n} possible {label}{'s' if n != 1 and not label.endswith('s') else ''}")
     return ", ".join(parts)
 
@@ -117,7 +122,8 @@ class HtmlRenderer(Renderer):
         title = report.metadata.get("headline") or (first.text if first and first.kind == "heading" else report.stem)
         return ENV.get_template("report.html.j2").render(
             r=report, title=title, verdict=verdict(report), paragraphs=sentence_views(report),
-            counts=report.counts(), rules=rules, rule_label=RULE_LABEL, version=__version__,
+            counts=report.counts(), rules=rules, rule_label=rule_labels(set(rules)), version=__version__,
+            signature=short_signature(report.signature),
             total_time=report.total_seconds,
             findings=report.active,
             rule_counts={rule: sum(1 for f in report.active if f.rule == rule) for rule in rules},
@@ -132,5 +138,6 @@ class HtmlRenderer(Renderer):
                          "worst": max((s.garble for s in r.sentences), default=0.0),
                          "rank": SEVERITY_RANK.get(r.worst() or "", 0)})
         rows.sort(key=lambda x: (-x["rank"], -x["worst"]))
+        used = {rule for r in reports for rule in (f.rule for f in r.active)}
         return ENV.get_template("index.html.j2").render(rows=rows, failures=failures, version=__version__,
-                                                         rule_label=RULE_LABEL)
+                                                         rule_label=rule_labels(used))

@@ -8,6 +8,7 @@ from pathlib import Path
 from checker import __version__
 from checker.findings import FailedInput, Report
 from checker.render import Renderer, register
+from checker.signature import short_signature
 
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,20 +31,19 @@ class SarifRenderer(Renderer):
     batch = True
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
-        from checker.rules import all_rules
+        from checker.rules import INFOS, rule_info
 
-        rules = all_rules()
-        ids = sorted(set(rules) | {"conflicting-claims"})
+        ids = sorted(set(INFOS) | {f.rule for r in reports for f in r.findings})
         index = {rid: i for i, rid in enumerate(ids)}
         descriptors = []
         for rid in ids:
-            cls = rules.get(rid) or rules["contradiction"]
-            summary = cls.summary if rid in rules else "Two quoted sources make conflicting claims."
+            info = rule_info(rid)
             descriptors.append({
                 "id": rid, "name": "".join(w.capitalize() for w in rid.split("-")),
-                "shortDescription": {"text": summary}, "fullDescription": {"text": cls.explanation},
-                "help": {"text": cls.explanation, "markdown": f"**{rid}**: {cls.explanation}"},
-                "defaultConfiguration": {"level": LEVEL[cls.default_severity if rid in rules else "info"]},
+                "shortDescription": {"text": info.summary or info.label},
+                "fullDescription": {"text": info.explanation or info.label},
+                "help": {"text": info.explanation or info.label, "markdown": f"**{rid}**: {info.explanation}"},
+                "defaultConfiguration": {"level": LEVEL[info.default_severity]},
             })
         results = []
         for r in reports:
@@ -70,16 +70,26 @@ class SarifRenderer(Renderer):
             "results": results,
             "invocations": [{"executionSuccessful": not failures, "toolExecutionNotifications": notifications}],
             "columnKind": "unicodeCodePoints",
+            "properties": _signatures(reports),
         }]}
         return json.dumps(log, indent=1, ensure_ascii=False) + "\n"
 
 
 def _end(r: Report, f) -> tuple[int, int]:
-    from checker.ingest import Document
-
-    doc = Document(r.text, r.path, r.sha256, source=r.source, runs=r.runs)
-    line, col = doc.line_col(max(f.end - 1, f.start))
+    line, col = r.line_col(max(f.end - 1, f.start))
     return line, col + 1
+
+
+def _signatures(reports: list[Report]) -> dict:
+    """The run's reproducibility signature (one per distinct engine setting in the batch)."""
+    sigs = []
+    for r in reports:
+        if r.signature and r.signature not in sigs:
+            sigs.append(r.signature)
+    if not sigs:
+        return {}
+    return {"signature": sigs[0] if len(sigs) == 1 else sigs,
+            "signatureText": " ; ".join(short_signature(s) for s in sigs)}
 
 
 def _fingerprint(r: Report, f) -> str:

@@ -12,12 +12,17 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from checker.attribution import different_sources, source_of
 from checker.findings import Finding
 from checker.names import mentions, zipf
-from checker.nli import CONTRADICTION, NLIModel
-from checker.rules import Context, Rule, register
+from checker.rules import Context, Rule, RuleInfo, register
+
+if TYPE_CHECKING:
+    from checker.models import NLI
+
+CONTRADICTION = 2  # index in the NLI model's [entailment, neutral, contradiction]
 
 WORD_RE = re.compile(r"[A-Za-z][\w’'-]+|\d[\d,.]*")
 NEGATION = {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "n't"}
@@ -42,7 +47,7 @@ def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[dict[str, flo
     return out
 
 
-def select_pairs(nli: NLIModel, texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
+def select_pairs(nli: NLI, texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
     """Candidate pairs (i < j): two shared keys (names, numbers, content words), or one and close meaning."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
@@ -100,29 +105,37 @@ def clash_spans(text: str, a: tuple[int, int], b: tuple[int, int]) -> list[tuple
 
 @register
 class Contradiction(Rule):
-    id = "contradiction"
-    default_severity = "error"
+    infos = (RuleInfo(
+        "contradiction", "Contradiction", "error",
+        "Two sentences of the article contradict each other.",
+        (
+            "Sentence pairs that share a name, a number or enough content words, or whose embeddings are close, "
+            "are read in both directions by our NLI cross-encoder (MiniLM-L6 fine-tuned on SNLI and news pairs). "
+            "When the contradiction probability clears the calibrated threshold, the pair is reported: as "
+            "`contradiction` (error) when both claims are the article's own voice or the same source's, and as "
+            "`conflicting-claims` (info) when different sources are quoted (\"Moscow says X\", \"NATO says not X\")."
+        ),
+        (("nli-threshold", "contradiction probability for a finding (default: the NLI model's calibration)"),),
+    ), RuleInfo(
+        "conflicting-claims", "Conflicting claims", "info",
+        "Two quoted sources make conflicting claims.",
+        "A contradiction between claims attributed to different sources (\"Moscow says X\", \"NATO says not X\") "
+        "is reporting, not the article contradicting itself; it is shown as a note so the attribution is clear.",
+    ))
     needs = ("nli",)
-    summary = "Two sentences of the article contradict each other."
-    explanation = (
-        "Sentence pairs that share a name, a number or enough content words, or whose embeddings are close, "
-        "are read in both directions by our NLI cross-encoder (MiniLM-L6 fine-tuned on SNLI and news pairs). "
-        "When the contradiction probability clears the calibrated threshold, the pair is reported: as "
-        "`contradiction` (error) when both claims are the article's own voice or the same source's, and as "
-        "`conflicting-claims` (info) when different sources are quoted (\"Moscow says X\", \"NATO says not X\")."
-    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        nli: NLIModel = ctx.models["nli"]
-        threshold = ctx.options.get("nli_threshold", nli.threshold)
+        assert ctx.models is not None
+        nli = ctx.models.nli
+        threshold = ctx.settings.nli_threshold if ctx.settings.nli_threshold is not None else nli.threshold
         prose = ctx.prose
         text = ctx.document.text
         texts = [s.text for s in prose]
         t0 = time.perf_counter()
         pairs = select_pairs(nli, texts, sentence_keys(text, [(s.start, s.end) for s in prose]))
         probs = nli.predict([(texts[a], texts[b]) for a, b in pairs] + [(texts[b], texts[a]) for a, b in pairs])
-        ctx.options.setdefault("_stats", {})["nli"] = {"pairs": len(pairs), "directions": 2 * len(pairs),
-                                                        "seconds": round(time.perf_counter() - t0, 3)}
+        ctx.stats["nli"] = {"pairs": len(pairs), "directions": 2 * len(pairs),
+                            "seconds": round(time.perf_counter() - t0, 3)}
         out = []
         for k, (a, b) in enumerate(pairs):
             fwd, bwd = probs[k][CONTRADICTION], probs[k + len(pairs)][CONTRADICTION]
@@ -133,11 +146,11 @@ class Contradiction(Rule):
             src_a, src_b = source_of(sa.text), source_of(sb.text)
             spans = clash_spans(text, (sa.start, sa.end), (sb.start, sb.end))
             if different_sources(src_a, src_b):
-                rule, sev = "conflicting-claims", "info"
+                rule, sev = "conflicting-claims", self.infos[1].default_severity
                 msg = (f"Sentences #{sa.id} and #{sb.id} make conflicting claims from different sources "
                        f"({src_a or 'the article'} vs {src_b or 'the article'}); make the attribution clear.")
             else:
-                rule, sev = self.id, self.default_severity
+                rule, sev = self.id, self.infos[0].default_severity
                 msg = f"Sentence #{sb.id} contradicts sentence #{sa.id} (P(contradiction) {p:.2f})."
             out.append(Finding(rule, sev, msg, [sa.id, sb.id], sa.start, sa.end, p,
                                spans=spans if rule == self.id else [],

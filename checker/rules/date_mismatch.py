@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 from checker.findings import Finding
-from checker.rules import Context, Rule, register
+from checker.rules import Context, Rule, RuleInfo, register
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MONTHS = {m: i + 1 for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
@@ -43,14 +43,15 @@ def article_date(ctx: Context) -> dt.date | None:
 
 @register
 class DateMismatch(Rule):
-    id = "date-mismatch"
-    default_severity = "warning"
-    summary = "A weekday and a date that cannot both be true."
-    explanation = (
-        "With the article's date known (metadata or a dateline), explicit dates with a weekday "
-        "(\"Saturday, 28 January\") must fall on that weekday, and a sentence must not put one event on two "
-        "different days (\"yesterday, on Friday\" in an article dated Sunday)."
-    )
+    infos = (RuleInfo(
+        "date-mismatch", "Date mismatch", "warning",
+        "A weekday and a date that cannot both be true.",
+        (
+            "With the article's date known (metadata or a dateline), explicit dates with a weekday "
+            "(\"Saturday, 28 January\") must fall on that weekday, and a sentence must not put one event on two "
+            "different days (\"yesterday, on Friday\" in an article dated Sunday)."
+        ),
+    ),)
 
     def run(self, ctx: Context) -> list[Finding]:
         base = article_date(ctx)
@@ -73,7 +74,7 @@ class DateMismatch(Rule):
                     continue
                 if WEEKDAYS[date.weekday()] != m.group("wd"):
                     out.append(Finding(
-                        self.id, self.default_severity,
+                        self.id, self.infos[0].default_severity,
                         f"“{m.group()}”: {date.isoformat()} is a {WEEKDAYS[date.weekday()]}, not a {m.group('wd')}.",
                         [s.id], m.start(), m.end(), 1.0, data={"date": date.isoformat()}))
             rel = TODAY_RE.search(text, s.start, s.end)
@@ -83,7 +84,7 @@ class DateMismatch(Rule):
                 meant = base + dt.timedelta(days=offset)
                 if WEEKDAYS[meant.weekday()] != wd.group(1):
                     out.append(Finding(
-                        self.id, self.default_severity,
+                        self.id, self.infos[0].default_severity,
                         f"“{rel.group(1)}” is {WEEKDAYS[meant.weekday()]} ({meant.isoformat()}) for an article dated "
                         f"{base.isoformat()}, but the sentence says “{wd.group()}”.",
                         [s.id], wd.start(), wd.end(), 0.9,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from checker.features import unigram_surprisal
 from checker.findings import Finding
-from checker.lm import LanguageModel
 from checker.names import edit_distance, mentions, zipf
-from checker.rules import Context, Rule, register
+from checker.rules import Context, Rule, RuleInfo, register
 
 MIN_SURPRISAL = 8.0  # nats over the name's tokens before the model is asked for an alternative
 MARGIN = 5.0  # nats by which the proposed spelling must beat the written one
@@ -20,21 +19,23 @@ MAX_QUERIES = 25
 
 @register
 class NameSuspect(Rule):
-    id = "name-suspect"
-    default_severity = "info"
+    infos = (RuleInfo(
+        "name-suspect", "Name spelling", "info",
+        "A name may be misspelt: the language model strongly prefers a close spelling.",
+        (
+            "For rare names that surprise the language model, the model is asked what it expects in that place. "
+            "When its proposal is within two letters of the written name and at least 5 nats (about 150 times) "
+            "more likely, the finding suggests it. This is a suggestion for a human to verify, never a fact: "
+            "the model knows famous names, not every name."
+        ),
+    ),)
     needs = ("lm",)
-    summary = "A name may be misspelt: the language model strongly prefers a close spelling."
-    explanation = (
-        "For rare names that surprise the language model, the model is asked what it expects in that place. "
-        "When its proposal is within two letters of the written name and at least 5 nats (about 150 times) "
-        "more likely, the finding suggests it. This is a suggestion for a human to verify, never a fact: "
-        "the model knows famous names, not every name."
-    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        lm: LanguageModel = ctx.models["lm"]
+        assert ctx.models is not None
+        lm = ctx.models.lm
         text = ctx.document.text
-        allow = {a.lower() for a in ctx.options.get("allow_names", ())}
+        allow = ctx.settings.allow
         by_id = {s.id: s for s in ctx.prose}
         out, asked, seen = [], 0, set()
         for m in mentions(text, [(s.id, s.start, s.end) for s in ctx.prose]):
@@ -54,7 +55,7 @@ class NameSuspect(Rule):
             if edit_distance(candidate, m.text, 2) > 2 or actual - cand_surprisal < MARGIN:
                 continue
             out.append(Finding(
-                self.id, self.default_severity,
+                self.id, self.infos[0].default_severity,
                 f"“{m.text}” may be misspelt: the model strongly prefers “{candidate}” here "
                 f"({actual:.1f} vs {cand_surprisal:.1f} nats). Verify the spelling.",
                 [s.id], m.start, m.end, min(1.0, (actual - cand_surprisal) / 20),

@@ -6,23 +6,24 @@ from collections import defaultdict
 
 from checker.findings import Finding
 from checker.names import edit_distance, is_derivation, mentions, zipf
-from checker.rules import Context, Rule, register
+from checker.rules import Context, Rule, RuleInfo, register
 
 
 @register
 class NameVariant(Rule):
-    id = "name-variant"
-    default_severity = "warning"
-    summary = "The same name is spelled two ways in one article."
-    explanation = (
-        "Capitalised names are compared pairwise; two different spellings within edit distance 2 that share "
-        "their first letter (Kiev/Kyiv, Zelensky/Zelenskyy, Kuleva/Kuleba) are reported with every occurrence. "
-        "Related words (Russia/Russian) and pairs of ordinary English words are not. House spellings can be "
-        "allowed in the configuration."
-    )
+    infos = (RuleInfo(
+        "name-variant", "Name variant", "warning",
+        "The same name is spelled two ways in one article.",
+        (
+            "Capitalised names are compared pairwise; two different spellings within edit distance 2 that share "
+            "their first letter (Kiev/Kyiv, Zelensky/Zelenskyy, Kuleva/Kuleba) are reported with every occurrence. "
+            "Related words (Russia/Russian) and pairs of ordinary English words are not. House spellings can be "
+            "allowed in the configuration."
+        ),
+    ),)
 
     def run(self, ctx: Context) -> list[Finding]:
-        allow = {a.lower() for a in ctx.options.get("allow_names", ())}
+        allow = ctx.settings.allow
         ments = [m for m in mentions(ctx.document.text, [(s.id, s.start, s.end) for s in ctx.prose])
                  if not m.initial or zipf(m.text) < 4.0]
         by_name = defaultdict(list)
@@ -44,7 +45,7 @@ class NameVariant(Rule):
                 occ = sorted(by_name[a] + by_name[b], key=lambda m: m.start)
                 counts = f"“{a}” ×{len(by_name[a])}, “{b}” ×{len(by_name[b])}"
                 out.append(Finding(
-                    self.id, self.default_severity,
+                    self.id, self.infos[0].default_severity,
                     f"Name spelled two ways: {counts}. Pick one spelling.",
                     sorted({m.sentence for m in occ}), occ[0].start, occ[0].end, 1.0 - d / 10,
                     spans=[(m.start, m.end) for m in occ], data={"variants": [a, b]}))

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 
 from checker.findings import Finding
-from checker.rules import Context, Rule, register
+from checker.rules import Context, Rule, RuleInfo, register
 
 NUM_PHRASE = re.compile(
     r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<scale>\s+(?:million|billion|thousand|hundred))?"
@@ -35,15 +35,16 @@ def _key(phrase: str, tail: str = "") -> str:
 
 @register
 class NumberMismatch(Rule):
-    id = "number-mismatch"
-    default_severity = "warning"
-    summary = "The same quantity is given two different values."
-    explanation = (
-        "Numbers are read with the noun phrase that follows them (\"1,150 British troops\"; a lone noun keeps "
-        "its next two words: \"1,200 residents were moved\"). When one article "
-        "gives two different values for the same phrase, one of them is probably wrong. Different phrases "
-        "(\"combat troops\" vs \"British troops\") are different quantities and are not compared."
-    )
+    infos = (RuleInfo(
+        "number-mismatch", "Number mismatch", "warning",
+        "The same quantity is given two different values.",
+        (
+            "Numbers are read with the noun phrase that follows them (\"1,150 British troops\"; a lone noun keeps "
+            "its next two words: \"1,200 residents were moved\"). When one article "
+            "gives two different values for the same phrase, one of them is probably wrong. Different phrases "
+            "(\"combat troops\" vs \"British troops\") are different quantities and are not compared."
+        ),
+    ),)
 
     def run(self, ctx: Context) -> list[Finding]:
         text = ctx.document.text
@@ -64,7 +65,7 @@ class NumberMismatch(Rule):
                 continue
             first, second = items[0], next(it for it in items if it[0] != items[0][0])
             out.append(Finding(
-                self.id, self.default_severity,
+                self.id, self.infos[0].default_severity,
                 f"“{key}” given as {first[1].group('num')} and as {second[1].group('num')}; check which is right.",
                 sorted({first[2], second[2]}), first[1].start(), first[1].end(), 0.8,
                 spans=[(first[1].start(), first[1].end()), (second[1].start(), second[1].end())],

@@ -10,7 +10,7 @@ import re
 
 from checker.findings import Finding
 from checker.names import mentions
-from checker.rules import Context, Rule, register
+from checker.rules import Context, Rule, RuleInfo, register
 
 TARGET_PREP = {"on", "against", "upon", "at", "toward", "towards", "over"}
 CLAUSE_BREAK = re.compile(r"[,;:—–()“”\"]|\b(?:and|but|while|whereas|who|which|after|before|because|although)\b")
@@ -20,14 +20,15 @@ VERBISH = re.compile(r"^(?:\w+(?:ing|ed|es|s)|said|told|met|hit|sent|put|set|cut
 
 @register
 class SelfReference(Rule):
-    id = "self-reference"
-    default_severity = "error"
-    summary = "The same person or body acts on itself (often a mistranslated subject or object)."
-    explanation = (
-        "Within one clause, a name that is the subject of an action and then the object or target of that "
-        "same action (\"Putin promising to impose sanctions on Putin\") usually means the translation swapped "
-        "a name. Reflexive uses with 'himself'/'itself' are not affected."
-    )
+    infos = (RuleInfo(
+        "self-reference", "Self-reference", "error",
+        "The same person or body acts on itself (often a mistranslated subject or object).",
+        (
+            "Within one clause, a name that is the subject of an action and then the object or target of that "
+            "same action (\"Putin promising to impose sanctions on Putin\") usually means the translation swapped "
+            "a name. Reflexive uses with 'himself'/'itself' are not affected."
+        ),
+    ),)
 
     def run(self, ctx: Context) -> list[Finding]:
         text = ctx.document.text
@@ -49,7 +50,7 @@ class SelfReference(Rule):
                                                            and words[-1] not in ("to", "will", "would"))
                     if has_verb and target:
                         out.append(Finding(
-                            self.id, self.default_severity,
+                            self.id, self.infos[0].default_severity,
                             f"“{a.text}” is both the one acting and the target in “{text[a.start:b.end]}”; "
                             "a name was probably mistranslated.",
                             [s.id], a.start, b.end, 0.9, spans=[(a.start, a.end), (b.start, b.end)],

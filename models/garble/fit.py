@@ -31,10 +31,10 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from checker.devdata import talk_of  # noqa: E402
-from checker.evaluate import SYNTH_CACHE as SYNTH  # noqa: E402
-from checker.evaluate import TED_CACHE as TED  # noqa: E402
-from checker.evaluate import feature_rows  # noqa: E402
+from checker_dev.devdata import talk_of  # noqa: E402
+from checker_dev.ted import SYNTH_CACHE as SYNTH  # noqa: E402
+from checker_dev.ted import TED_CACHE as TED  # noqa: E402
+from checker_dev.ted import feature_rows  # noqa: E402
 
 HELDOUT = {"talk.7"}
 USE = ["mean", "neg_slor", "max3_adj", "max5_adj", "max_adj", "max3_excess", "z_mean", "z_slor"]
@@ -62,9 +62,9 @@ def main() -> None:
     ap.add_argument("--rescore", action="store_true")
     args = ap.parse_args()
     if args.rescore or not TED.exists() or not SYNTH.exists():
-        from checker.devdata import synthetic_docs, ted_docs
-        from checker.evaluate import score_docs
         from checker.lm import LanguageModel
+        from checker_dev.devdata import synthetic_docs, ted_docs
+        from checker_dev.ted import score_docs
 
         lm = LanguageModel()
         score_docs(lm, ted_docs(), TED)

@@ -73,8 +73,8 @@ def consistent_text_scores(nli: NLIModel) -> list[float]:
     Synthetic news pairs are easy; real articles are full of topical, unrelated pairs. The threshold must
     keep false alarms on consistent text rare, whatever the dev precision says.
     """
-    from checker.devdata import ted_docs
     from checker.rules.contradiction import select_pairs, sentence_keys
+    from checker_dev.devdata import ted_docs
 
     scores = []
     for doc in ted_docs(max_segments=10_000):

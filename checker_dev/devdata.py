@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SHARED = Path(os.environ.get("CHECKER_SHARED") or Path(__file__).resolve().parent.parent.parent / "shared")
 REPO = Path(__file__).resolve().parent.parent
 TED_TSV = SHARED / "data" / "mqm-ted-zhen" / "mqm_ted_zhen.tsv"
 SEED = REPO / "seeds" / "000_a4ddab08513021e3.txt"

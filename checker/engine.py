@@ -1,0 +1,139 @@
+"""The engine: one article in, one report out, through named stages that read and return plain data.
+
+    segment → lm → garble → rules → locate → suppress → flag
+
+The CLI, a server and a cluster worker build one `Engine` from `Models` and `Settings` and call `check`;
+no stage writes into shared state, so one engine can check many articles (one after another or from
+several threads) and two checks of one input under one signature give the same findings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from checker.features import assign_tokens
+from checker.findings import Finding, Report, SentenceResult, TokenOut
+from checker.ingest import Document
+from checker.models import ArticleScores, LMOutput, Models
+from checker.rules import Context, Rule, all_rules
+from checker.segment import segment
+from checker.settings import Settings
+from checker.signature import make_signature
+
+T = TypeVar("T")
+STAGES = ("segment", "lm", "garble", "rules", "locate", "suppress", "flag")
+
+
+@dataclass(frozen=True)
+class Engine:
+    models: Models
+    settings: Settings = field(default_factory=Settings)
+    rules: tuple[Rule, ...] = ()  # empty: every registered rule with an enabled id
+
+    def __post_init__(self) -> None:
+        if not self.rules:
+            chosen = tuple(cls() for cls in all_rules().values()
+                           if any(self.settings.enabled(rid) for rid in cls.ids()))
+            object.__setattr__(self, "rules", chosen)
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Model parts this engine's stages and rules use: only these are ever loaded."""
+        wanted = {"lm"} | {n for r in self.rules for n in r.needs}
+        return tuple(n for n in Models.ORDER if n in wanted)
+
+    def warm_up(self) -> None:
+        """Load every part now (a server's start-up), instead of on the first check."""
+        self.models.load(self.needs)
+
+    def signature(self) -> dict[str, Any]:
+        return make_signature(self)
+
+    def check(self, doc: Document) -> Report:
+        timings: dict[str, float] = {}
+
+        def timed(name: str, fn: Callable[..., T], *args: Any) -> T:
+            t = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                timings[name] = time.perf_counter() - t
+
+        segs = timed("segment", segment, doc.text)
+        sentences = [SentenceResult.of(s) for s in segs]
+        lm_out = timed("lm", self._lm, doc.text)
+        timed("garble", self._garble, doc.text, sentences, lm_out)
+        findings, stats = timed("rules", self._rules, doc, sentences, timings)
+        timed("locate", self._locate, doc, findings)
+        timed("suppress", self._suppress, doc, findings)
+        timed("flag", self._flag, sentences, findings)
+        return Report(doc.path, doc.sha256, doc.text, sentences, findings, self.models.refs(), timings,
+                      doc.format, dict(doc.metadata), source=doc.source, runs=list(doc.runs),
+                      signature=self.signature(), stats=stats)
+
+    # -- stages -------------------------------------------------------------------------------------------------
+
+    def _lm(self, text: str) -> LMOutput:
+        wants_hidden = "garble" in self.needs and self.models.garble.wants_hidden
+        return self.models.lm.score(text, hidden=wants_hidden)
+
+    def _garble(self, text: str, sentences: list[SentenceResult], lm_out: LMOutput) -> None:
+        """Attach tokens to every segment; score prose sentences with the garble scorer (when it is needed)."""
+        index = assign_tokens(text, lm_out.tokens, [(s.start, s.end) for s in sentences])
+        for s, idx in zip(sentences, index):
+            s.tokens = [TokenOut(*_visible(text, lm_out.tokens[i].start, lm_out.tokens[i].end),
+                                 lm_out.tokens[i].surprisal) for i in idx]
+        if "garble" not in self.needs:
+            return
+        prose = [i for i, s in enumerate(sentences) if s.kind == "sentence"]
+        if not prose:
+            return
+        verdicts = self.models.garble.score(ArticleScores(text, [sentences[i] for i in prose], lm_out,
+                                                          [index[i] for i in prose]))
+        for i, v in zip(prose, verdicts):
+            s = sentences[i]
+            s.garble, s.spans, s.reason, s.features = v.probability, list(v.spans), v.reason, dict(v.features)
+
+    def _rules(self, doc: Document, sentences: list[SentenceResult], timings: dict[str, float]
+               ) -> tuple[list[Finding], dict[str, Any]]:
+        ctx = Context(doc, sentences, self.models, self.settings)
+        findings: list[Finding] = []
+        for rule in self.rules:
+            t = time.perf_counter()
+            found = rule.run(ctx)
+            timings[f"rule:{rule.id}"] = time.perf_counter() - t
+            for f in found:
+                if self.settings.enabled(f.rule):
+                    f.severity = self.settings.severity(f.rule, f.severity)
+                    findings.append(f)
+        findings.sort(key=lambda f: (f.start, f.rule, f.end, f.sentences))
+        return findings, ctx.stats
+
+    @staticmethod
+    def _locate(doc: Document, findings: list[Finding]) -> None:
+        for f in findings:
+            f.line, f.column = doc.line_col(f.start)
+
+    @staticmethod
+    def _suppress(doc: Document, findings: list[Finding]) -> None:
+        for f in findings:
+            anchors = [f.start, *(a for a, _ in f.spans)]  # a two-place finding is silenced at either place
+            sup = next((s for s in doc.suppressions if any(s.covers(f.rule, a) for a in anchors)), None)
+            if sup:
+                f.suppressed, f.suppression_reason = True, sup.reason or "suppressed in the source"
+
+    @staticmethod
+    def _flag(sentences: list[SentenceResult], findings: list[Finding]) -> None:
+        flagged = {i for f in findings if not f.suppressed and f.severity in ("error", "warning") for i in f.sentences}
+        for s in sentences:
+            s.flagged = s.id in flagged
+
+
+def _visible(text: str, start: int, end: int) -> tuple[int, int]:
+    """A token's span without the leading whitespace the tokenizer folds into it."""
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
