@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_a4ddab08513021e3.txt
 
-.PHONY: setup browser demo test lint bench compare eval clean
+.PHONY: setup browser demo test test-fast wheel-check bench compare eval clean
 
 setup: $(VENV)/.installed
 
@@ -12,7 +12,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,dev]'
 	$(BIN)/checker models prepare
 	touch $@
 
@@ -25,11 +25,32 @@ browser:
 	@command -v chromium >/dev/null || { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; }
 
 test: setup browser
-	$(BIN)/ruff check checker tests benchmarks models
+	$(BIN)/ruff check checker checker_dev tests benchmarks models setup.py
 	$(BIN)/python -m pytest -ra
 
+# the plumbing alone (fakes of the model protocols): seconds
+test-fast: setup
+	$(BIN)/python -m pytest -ra -m "not slow and not browser"
+
+# as a user installs it: build the wheel, install it into a fresh venv (torch from the wheel on disk first),
+# check the seed from a temporary folder (CI runs this after `make test`)
+WHEEL_TMP := $(shell mktemp -u -d /tmp/checker-wheel.XXXXXX)
+wheel-check: setup
+	$(BIN)/python -m pip wheel -q --no-deps -w $(WHEEL_TMP)/dist .
+	$(PYTHON) -m venv $(WHEEL_TMP)/venv
+	$(WHEEL_TMP)/venv/bin/python -m pip install -q torch==2.13.0
+	$(WHEEL_TMP)/venv/bin/python -m pip install -q $(WHEEL_TMP)/dist/checker-*.whl
+	cd $(WHEEL_TMP) && { venv/bin/checker check $(CURDIR)/$(SEED) -f json -f text -o out -q; test $$? -eq 1; }
+	cd $(WHEEL_TMP) && venv/bin/checker render out/000_a4ddab08513021e3.json -f html -o rendered --fail-on never
+	grep -q '"signature"' $(WHEEL_TMP)/out/000_a4ddab08513021e3.json
+	test -s $(WHEEL_TMP)/rendered/000_a4ddab08513021e3.html
+	rm -rf $(WHEEL_TMP)
+	@echo "wheel-check: the installed wheel checked and re-rendered the seed"
+
+# the project's dev sets (seed + TED MQM), then the product's own labelled-sentences evaluation on the seed
 eval: setup
-	$(BIN)/checker eval
+	$(BIN)/python -m checker_dev.ted
+	$(BIN)/checker eval --labels seeds/000_a4ddab08513021e3.labels.tsv
 
 bench: setup
 	$(BIN)/python benchmarks/seed_speed.py

@@ -2,6 +2,10 @@
 
 Headings, datelines and credits carry no prose to judge: the LM still reads them as context,
 but no garble finding is made on them.
+
+Paragraphs are separated by blank lines, and also by a single line break where the line before is complete:
+much wire copy (and every MQM document) has one paragraph per line, and a headline line must not merge with
+the lead below it. Hard-wrapped lines, which end mid-sentence, are still joined.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("sentence", "heading", "dateline", "credit")
-SEGMENTER_VERSION = "1"  # bump whenever a change can move a sentence boundary
+# bump whenever a change can move a sentence boundary (2: a line break after a complete line ends a paragraph)
+SEGMENTER_VERSION = "2"
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm",
@@ -38,11 +43,69 @@ class Segment:
     paragraph: int
 
 
-def _is_heading(block: str) -> bool:
-    if "\n" in block or len(block.split()) > 14:
+TERMINAL = (".", "!", "?", "…")
+# a hard-wrapped line often ends on one of these; a headline almost never does
+DANGLING = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "from", "and", "or", "but", "as",
+            "that", "which", "who", "is", "are", "was", "were", "be", "has", "have", "had", "its", "their", "his",
+            "her", "this", "these", "those", "said", "says", "not", "into", "over", "than", "after", "before"}
+WRAP_MAX = 100  # hard-wrapped copy is narrower than this; one-paragraph-per-line copy has longer lines
+LINE_RE = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def _complete(line: str) -> bool:
+    return line.rstrip(CLOSE_QUOTES + " \t").endswith(TERMINAL)
+
+
+def _heading_like(line: str, max_words: int = 20) -> bool:
+    words = line.split()
+    if not words or len(words) > max_words:
         return False
-    stripped = block.rstrip(CLOSE_QUOTES + " ")
-    return not stripped.endswith((".", "!", "?", "…", ":", ";", ","))
+    stripped = line.rstrip(CLOSE_QUOTES + " \t")
+    if stripped.endswith((*TERMINAL, ":", ";", ",", "-", "—", "–")):
+        return False
+    return words[-1].strip(CLOSE_QUOTES).lower() not in DANGLING and any(w[0].isupper() for w in words)
+
+
+def _starts_new(line: str) -> bool:
+    head = line.lstrip()
+    head = head[1:] if head[:1] and head[0] in OPEN_QUOTES else head
+    return bool(head) and (head[0].isupper() or head[0].isdigit())
+
+
+def _is_heading(block: str, max_words: int = 14) -> bool:
+    if "\n" in block:
+        return False
+    return _heading_like(block, max_words) or (
+        len(block.split()) <= max_words and not block.rstrip(CLOSE_QUOTES + " ").endswith((*TERMINAL, ":", ";", ",")))
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split one blank-line block at single line breaks after a complete line (a sentence or a headline).
+
+    A break is a hard wrap, never a paragraph end, when the next line's first word would not have fitted on
+    the line within the block's width (its longest line, if that is at most WRAP_MAX characters).
+    """
+    lines = [(m.start(), m.end()) for m in LINE_RE.finditer(text, start, end)]
+    if len(lines) < 2:
+        return [(start, end)]
+    texts = [text[a:b].rstrip() for a, b in lines]
+    width = max(len(t) for t in texts)
+    out, cur = [], lines[0][0]
+    for i in range(len(lines) - 1):
+        nxt = texts[i + 1].split(None, 1)[0] if texts[i + 1].split() else ""
+        wrapped = width <= WRAP_MAX and len(texts[i]) + 1 + len(nxt) > width
+        if wrapped or not _starts_new(texts[i + 1]):
+            continue
+        if _complete(texts[i]) or _heading_like(texts[i]):
+            out.append((cur, lines[i][1]))
+            cur = lines[i + 1][0]
+    out.append((cur, end))
+    trimmed = []
+    for a, b in out:
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        trimmed.append((a, b))
+    return trimmed
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -65,16 +128,19 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def segment(text: str) -> list[Segment]:
     segments: list[Segment] = []
-    for p_index, para in enumerate(PARA_RE.finditer(text)):
-        block = para.group()
-        if DATELINE_RE.match(block):
-            kinds = [("dateline", para.start(), para.end())]
-        elif CREDIT_RE.match(block):
-            kinds = [("credit", para.start(), para.end())]
-        elif _is_heading(block):
-            kinds = [("heading", para.start(), para.end())]
-        else:
-            kinds = [("sentence", s, e) for s, e in _sentence_spans(text, para.start(), para.end())]
-        for kind, s, e in kinds:
-            segments.append(Segment(len(segments), s, e, text[s:e], kind, p_index))
+    p_index = 0
+    for block in PARA_RE.finditer(text):
+        for a, b in _paragraphs(text, block.start(), block.end()):
+            para = text[a:b]
+            if DATELINE_RE.match(para):
+                kinds = [("dateline", a, b)]
+            elif CREDIT_RE.match(para):
+                kinds = [("credit", a, b)]
+            elif _is_heading(para, 20 if not segments else 14):  # the first line may be a long headline
+                kinds = [("heading", a, b)]
+            else:
+                kinds = [("sentence", s, e) for s, e in _sentence_spans(text, a, b)]
+            for kind, s, e in kinds:
+                segments.append(Segment(len(segments), s, e, text[s:e], kind, p_index))
+            p_index += 1
     return segments

@@ -34,3 +34,20 @@ def seed_labels() -> dict[str, str]:
     from checker_dev.devdata import seed_labels
 
     return seed_labels(SEED.with_suffix(".labels.tsv"))
+
+
+@pytest.fixture
+def fakes():
+    """A model container of fakes: the pipeline, CLI and renderers in milliseconds."""
+    from tests.fakes import fake_models
+
+    return fake_models()
+
+
+@pytest.fixture
+def fake_cli(monkeypatch, fakes):
+    """The CLI with the fakes in place of the real models."""
+    import checker.runner
+
+    monkeypatch.setattr(checker.runner, "default_models", lambda threads=None: fakes)
+    return fakes

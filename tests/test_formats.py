@@ -101,10 +101,9 @@ def test_sarif_validates_and_github_annotations(tmp_path):
     assert "<testsuite" in (tmp_path / "checker.junit.xml").read_text()
 
 
-@pytest.mark.slow
-def test_config_precedence_and_rules_switch(tmp_path):
+def test_config_precedence_and_rules_switch(tmp_path, fake_cli):
     art = tmp_path / "a.txt"
-    art.write_text((SAMPLES / "wire.txt").read_text())
+    art.write_text((SAMPLES / "wire.txt").read_text() + "\nThe report was zzzfiled late.\n")
     (tmp_path / ".checker.toml").write_text('fail-on = "never"\nformats = ["json"]\n'
                                             'allow = ["Kowalczik"]\n[rules.number-mismatch]\nenabled = false\n')
     r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path / "out"), "-q"])
@@ -120,8 +119,7 @@ def test_config_precedence_and_rules_switch(tmp_path):
     assert r.exit_code == 2 and "fail-on must be one of" in r.stderr
 
 
-@pytest.mark.slow
-def test_suppression_comments(tmp_path):
+def test_suppression_comments(tmp_path, fake_cli):
     md = tmp_path / "s.md"
     md.write_text((SAMPLES / "wire.md").read_text().replace(
         "Some 1,500", "<!-- checker-disable-next-line number-mismatch -- fire service count is later -->\nSome 1,500"))
@@ -141,8 +139,7 @@ def test_suppression_comments(tmp_path):
     assert nv and all(f.get("suppressed") for f in nv)
 
 
-@pytest.mark.slow
-def test_baseline_reports_only_new(tmp_path):
+def test_baseline_reports_only_new(tmp_path, fake_cli):
     art = tmp_path / "a.txt"
     art.write_text((SAMPLES / "wire.txt").read_text())
     base = tmp_path / "baseline.json"

@@ -41,3 +41,20 @@ def test_garbled_token_more_surprising_in_context(checker):
     studying = checker.models.lm.score(text.replace("carefully study", "carefully studying")).tokens
     ing = next(t for t in studying if "study" in text.replace("carefully study", "carefully studying")[t.start:t.end])
     assert study.surprisal > ing.surprisal
+
+
+def test_hidden_states_follow_tokens_across_windows(checker, seed_text):
+    """A garble scorer may ask for hidden states: one row per token, identical whether windowed or not."""
+    import numpy as np
+
+    from checker.lm import LanguageModel
+
+    lm = checker.models.lm
+    out = lm.score(seed_text[:1500], hidden=True)
+    assert out.hidden.shape == (len(out.tokens), lm.model.config.hidden_size)
+    small = LanguageModel.__new__(LanguageModel)
+    small.__dict__.update(lm.__dict__)
+    small.window, small.context = 200, 100
+    win = small.score(seed_text[:1500], hidden=True)
+    assert win.hidden.shape == out.hidden.shape
+    assert np.isfinite(win.hidden).all() and np.abs(win.hidden).sum(axis=1).min() > 0

@@ -34,3 +34,22 @@ def test_paragraph_index_and_heading_rules():
 def test_empty_and_whitespace():
     assert segment("") == []
     assert segment("  \n\n ") == []
+
+
+def test_one_paragraph_per_line_splits_headline_from_lead():
+    text = ("He Lifeng Attended the Boao Forum for Asia Annual Conference and Delivered a Keynote Speech - China News "
+            "Service\nChina News Service, Boao, March 30 (Reporter Wang Ziqian) He Lifeng attended the main forum "
+            "and delivered a keynote speech.\nJapanese Minister Nishimura attended the main forum and delivered a "
+            "keynote speech.\n")
+    segs = segment(text)
+    assert [s.kind for s in segs] == ["heading", "sentence", "sentence"]
+    assert segs[0].text.endswith("China News Service") and segs[1].text.startswith("China News Service, Boao")
+    assert [s.paragraph for s in segs] == [0, 1, 2]
+
+
+def test_hard_wrapped_lines_still_join(seed_text):
+    import textwrap
+
+    wrapped = "\n\n".join(textwrap.fill(p, 72) for p in seed_text.split("\n\n"))
+    plain = [(s.kind, s.text) for s in segment(seed_text)]
+    assert [(s.kind, " ".join(s.text.split())) for s in segment(wrapped)] == plain

@@ -1,0 +1,75 @@
+"""Fakes of our own protocols (LM, GarbleScorer, NLI): deterministic, instant, for testing plumbing only.
+
+They never stand in for a model's judgement: tests of what the real models find live in the `slow` tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from checker.models import ArticleScores, GarbleVerdict, LMOutput, Models
+from checker.tokens import TokenScore
+
+WORD = re.compile(r"\s*\S+")
+GARBLE_MARK = "zzz"  # a word containing this is "very surprising" to the fake LM
+
+
+class FakeLM:
+    name, version, sha256 = "fake-lm", "1", "0" * 64
+    dtype_name = "fake"
+
+    def score(self, text: str, *, hidden: bool = False) -> LMOutput:
+        toks = []
+        for m in WORD.finditer(text):
+            word = m.group().strip()
+            toks.append(TokenScore(m.start(), m.end(), 12.0 if GARBLE_MARK in word else 2.0 + len(word) % 3, word))
+        return LMOutput(toks, [[0.0] * 4 for _ in toks] if hidden else None)
+
+    def propose(self, prefix: str, max_new_tokens: int = 6) -> tuple[str, float]:
+        return "", 0.0
+
+
+class FakeGarble:
+    name, version, sha256 = "fake-garble", "1", "1" * 64
+    threshold, warning = 0.7, 0.5
+    wants_hidden = False
+
+    def score(self, article: ArticleScores) -> list[GarbleVerdict]:
+        out = []
+        for idx in article.token_index:
+            toks = [article.lm.tokens[i] for i in idx]
+            bad = [t for t in toks if t.surprisal > 10]
+            if not bad:
+                out.append(GarbleVerdict(0.1, reason=""))
+                continue
+            start = bad[0].start + len(article.text[bad[0].start:bad[0].end]) - len(
+                article.text[bad[0].start:bad[0].end].lstrip())
+            out.append(GarbleVerdict(0.9, [(start, bad[0].end)], f"“{article.text[start:bad[0].end]}” is unlikely",
+                                     {"bad": float(len(bad))}))
+        return out
+
+
+class FakeNLI:
+    """Contradiction when exactly one of two sentences has a negation; neutral otherwise."""
+
+    name, version, sha256 = "fake-nli", "1", "2" * 64
+    threshold = 0.9
+
+    def predict(self, pairs: list[tuple[str, str]]) -> list[list[float]]:
+        neg = re.compile(r"\b(not|never|no)\b", re.I)
+        return [[0.01, 0.01, 0.98] if bool(neg.search(a)) != bool(neg.search(b)) else [0.1, 0.8, 0.1]
+                for a, b in pairs]
+
+    def embed(self, sentences: list[str]):
+        import torch
+
+        vecs = torch.zeros(len(sentences), 64)
+        for i, s in enumerate(sentences):
+            for w in re.findall(r"\w+", s.lower()):
+                vecs[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % 64] += 1.0
+        return torch.nn.functional.normalize(vecs, dim=-1)
+
+
+def fake_models() -> Models:
+    return Models(lm=FakeLM(), garble=FakeGarble(), nli=FakeNLI())
