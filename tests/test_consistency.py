@@ -74,18 +74,3 @@ def test_snli_test_accuracy(checker):
     acc, n = snli_accuracy(checker.models.nli)
     assert n == 9824
     assert acc >= 0.85
-
-
-def test_one_shared_place_name_does_not_pair_two_claims(checker):
-    """The seed's US-troops and NATO-withdrawal sentences share only "Europe": not the same claim, never paired."""
-    from checker.rules.contradiction import select_pairs, sentence_keys
-
-    a = "The United States already has tens of thousands of troops across most of Western Europe."
-    b = ("Russia has also called for the withdrawal of NATO forces deployed to countries in Eastern Europe and "
-         "the former Soviet Union that have joined the alliance since the Cold War.")
-    c = "NATO has withdrawn all of its forces from Eastern Europe."
-    text = f"{a} {b} {c}"
-    spans = [(0, len(a)), (len(a) + 1, len(a) + 1 + len(b)), (len(a) + len(b) + 2, len(text))]
-    pairs = select_pairs(checker.models.nli, [a, b, c], sentence_keys(text, spans))
-    assert (0, 1) not in pairs
-    assert (1, 2) in pairs  # NATO, forces, Eastern, Europe: one claim, two tellings

@@ -2,9 +2,10 @@
 
 Pair selection keeps cost about linear in article length: each sentence is paired only with the few
 sentences that share names, numbers or content words with it. Two claims contradict only when they are about
-the same thing, so a pair needs two shared keys, or one when the two are nearest neighbours in embedding space.
-(NLI models read "The US has troops in Western Europe" against "Russia called for NATO's withdrawal from
-Eastern Europe" as a contradiction: one shared place name is not enough.)
+the same thing, so a pair needs two distinct shared keys (NLI models read "The US has troops in Western Europe"
+against "Russia called for NATO's withdrawal from Eastern Europe" as a contradiction: one shared place name is
+not enough). Selection depends on the text alone, not on the model, so it is the same in training data,
+calibration and use.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from checker.attribution import different_sources, source_of
 from checker.findings import Finding
 from checker.names import mentions, zipf
 from checker.rules import Context, Rule, RuleInfo, register
-
-if TYPE_CHECKING:
-    from checker.models import NLI
 
 CONTRADICTION = 2  # index in the NLI model's [entailment, neutral, contradiction]
 
@@ -28,7 +25,7 @@ WORD_RE = re.compile(r"[A-Za-z][\w’'-]+|\d[\d,.]*")
 NEGATION = {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "n't"}
 PER_SENTENCE = 6  # neighbours kept per sentence: the linear budget
 NEAR_DUPLICATE = 0.9
-ANCHOR = 2  # distinct shared keys a pair needs; nearest neighbours in meaning need one
+ANCHOR = 2  # distinct shared keys a pair needs
 
 
 def content_words(text: str) -> set[str]:
@@ -47,8 +44,9 @@ def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[dict[str, flo
     return out
 
 
-def select_pairs(nli: NLI, texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
-    """Candidate pairs (i < j): two shared keys (names, numbers, content words), or one and close meaning."""
+def select_pairs(texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
+    """Candidate pairs (i < j) about the same thing: at least two distinct shared keys (names, numbers,
+    content words). Each sentence keeps its best-tied PER_SENTENCE partners: the cost stays linear."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
@@ -63,21 +61,11 @@ def select_pairs(nli: NLI, texts: list[str], keys: list[dict[str, float]]) -> li
                 if a < b:
                     scores[(a, b)] += keys[a][k]
                     shared[(a, b)] += 1
-    if not shared:
-        return []
-    # a sentence's nearest neighbours in meaning need only one shared key; other pairs need two
-    emb = nli.embed(texts)
-    sims = (emb @ emb.T).fill_diagonal_(-1)
-    near: set[tuple[int, int]] = set()
-    top = sims.topk(min(2, len(texts) - 1), dim=1)
-    for i, (vals, idx) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
-        near.update((min(i, j), max(i, j)) for v, j in zip(vals, idx) if v >= 0.6)
     per: dict[int, list[tuple[float, tuple[int, int]]]] = defaultdict(list)
     for (a, b), n in shared.items():
-        if n >= ANCHOR or (a, b) in near:
-            rank = scores[(a, b)] + (2.0 * sims[a, b].item() if (a, b) in near else 0.0)
-            per[a].append((rank, (a, b)))
-            per[b].append((rank, (a, b)))
+        if n >= ANCHOR:
+            per[a].append((scores[(a, b)], (a, b)))
+            per[b].append((scores[(a, b)], (a, b)))
     keep: set[tuple[int, int]] = set()
     for items in per.values():
         for _, pair in sorted(items, reverse=True)[:PER_SENTENCE]:
@@ -109,7 +97,7 @@ class Contradiction(Rule):
         "contradiction", "Contradiction", "error",
         "Two sentences of the article contradict each other.",
         (
-            "Sentence pairs that share a name, a number or enough content words, or whose embeddings are close, "
+            "Sentence pairs that share at least two names, numbers or content words "
             "are read in both directions by our NLI cross-encoder (MiniLM-L6 fine-tuned on SNLI and news pairs). "
             "When the contradiction probability clears the calibrated threshold, the pair is reported: as "
             "`contradiction` (error) when both claims are the article's own voice or the same source's, and as "
@@ -132,7 +120,7 @@ class Contradiction(Rule):
         text = ctx.document.text
         texts = [s.text for s in prose]
         t0 = time.perf_counter()
-        pairs = select_pairs(nli, texts, sentence_keys(text, [(s.start, s.end) for s in prose]))
+        pairs = select_pairs(texts, sentence_keys(text, [(s.start, s.end) for s in prose]))
         probs = nli.predict([(texts[a], texts[b]) for a, b in pairs] + [(texts[b], texts[a]) for a, b in pairs])
         ctx.stats["nli"] = {"pairs": len(pairs), "directions": 2 * len(pairs),
                             "seconds": round(time.perf_counter() - t0, 3)}

@@ -24,7 +24,8 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 sys.path.insert(0, str(Path(__file__).parent))
-from newspairs import make_pairs
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from checker_dev.newspairs import make_pairs
 
 LABELS = {"entailment": 0, "neutral": 1, "contradiction": 2}
 # ../shared beside the checkout; CHECKER_SHARED points elsewhere (a GPU machine gets a copy)
