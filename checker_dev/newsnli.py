@@ -189,6 +189,32 @@ def _quantifier(s: str, rng: random.Random) -> str | None:
     return None
 
 
+VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|must|did|does|do|said|says|"
+                     r"\w+ed|\w+es)\b")
+NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+
+
+def _main_verb(s: str) -> int:
+    """Where the predicate starts (the first verb-like word after the subject), or 0 when unclear."""
+    m = VERBISH.search(s, 1)
+    return m.start() if m else 0
+
+
+def _swap_number_at(s: str, rng: random.Random, predicate: bool) -> str | None:
+    """Change a number in the predicate (a contradiction) or in the subject (another thing: neutral)."""
+    cut = _main_verb(s)
+    if not cut:
+        return None
+    nums = [m for m in NUMBER.finditer(s) if (m.start() >= cut) == predicate]
+    if not nums:
+        return None
+    m = rng.choice(nums)
+    changed = _swap_number(s[m.start():m.end()], rng)
+    if not changed or changed == m.group():
+        return None
+    return s[:m.start()] + changed + s[m.end():]
+
+
 def flip(s: str, kind: str, names: list[str], rng: random.Random) -> str | None:
     """A contradiction of `s` of the given kind, or None where the sentence offers none."""
     if kind == "negation":
@@ -196,7 +222,7 @@ def flip(s: str, kind: str, names: list[str], rng: random.Random) -> str | None:
     if kind == "antonym":
         return _wordnet_antonym(s, rng)
     if kind == "number":
-        return _swap_number(s, rng)
+        return _swap_number_at(s, rng, predicate=True)
     if kind == "entity":
         return _swap_object(s, names, rng)
     if kind == "date":
@@ -252,6 +278,15 @@ def generated(split: str, seed: int) -> Iterator[dict]:
                     yield {"p": p, "h": q, "y": 2, "kind": "3way", "src": f"flip-{kind}"}
             for h in entailed(s, rng):
                 yield {"p": s, "h": h, "y": 0, "kind": "3way", "src": "news-entail"}
+            h = _swap_number_at(s, rng, predicate=False)
+            if h and h != s:  # "the 8-gram coin shows a panda" / "the 30-gram coin shows a panda": two coins
+                yield {"p": s, "h": h, "y": 1, "kind": "3way", "src": "subject-number"}
+            other = rng.choice(doc)
+            m = re.search(r",\s+(?:and\s+)?(?=[a-z])", s)
+            if m and other != s and len(other) < 200:  # one telling adds a clause the other lacks: consistent
+                longer = s[:m.end()] + other[0].lower() + other[1:].rstrip(".") + ", " + s[m.end():]
+                yield {"p": s, "h": longer, "y": -1, "kind": "notc", "src": "clause-added"}
+                yield {"p": longer, "h": s, "y": -1, "kind": "notc", "src": "clause-added"}
             h = agent_swap(s, local if len(local) > 1 else pool, rng)
             if h:
                 yield {"p": s, "h": h, "y": 1, "kind": "3way", "src": "agent-swap"}
@@ -272,6 +307,26 @@ def hard_negatives(split: str, seed: int, systems_per_doc: int = 4, per_article:
             for p, h in rng.sample(pairs, min(per_article, len(pairs))):
                 yield {"p": p, "h": h, "y": -1, "kind": "notc", "src": "mqm-pairs"}
                 yield {"p": h, "h": p, "y": -1, "kind": "notc", "src": "mqm-pairs"}
+
+
+def paraphrases(split: str, seed: int, per_doc: int = 60) -> Iterator[dict]:
+    """One source sentence translated by two MT systems: near-identical wording, the same claim. The hard case
+    for a contradiction model (a small difference is not a contradiction); the loss only pushes P(c) down."""
+    rng = random.Random(seed)
+    segs: dict[tuple[int, str], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for year in (2020, 2021):
+        with lzma.open(NEWS / f"mqm_newstest{year}_zhen.tsv.xz", "rt", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if doc_split(year, r["doc"]) != split:
+                    continue
+                text = " ".join(re.sub(r"</?v>", "", r["target"] or "").split())
+                if 30 <= len(text) <= 400:
+                    segs[(year, r["doc"])][int(r["seg_id"])].add(text)
+    for key in sorted(segs):
+        pairs = [(a, b) for versions in segs[key].values() for a in sorted(versions) for b in sorted(versions)
+                 if a < b]
+        for a, b in rng.sample(pairs, min(per_doc, len(pairs))):
+            yield {"p": a, "h": b, "y": -1, "kind": "notc", "src": "mt-paraphrase"}
 
 
 # -- public NLI sets -------------------------------------------------------------------------------------------

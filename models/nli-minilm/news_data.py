@@ -9,7 +9,10 @@ Training mix (each row: premise, hypothesis, label, loss kind, source):
   truncation / attribution drop as entailments, a different agent doing the same non-exclusive thing as neutral.
 - binary (entailment vs not, never read as contradiction): DocNLI's MultiNLI and FEVER binary sets, minus any
   premise of the MultiNLI dev pairs we report on.
-- not-contradiction: pairs the rule itself selects in real MQM news *train* articles (hard negatives).
+- not-contradiction: pairs the rule itself selects in real MQM news *train* articles (hard negatives), one source
+  sentence as translated by two MT systems (near-identical, consistent), and a sentence with a clause added.
+- neutral also: a number changed in the *subject* ("the 8-gram coin" / "the 30-gram coin": two coins), while a
+  number changed in the predicate is a contradiction.
 
 Evaluation (never trained on): MQM news `calib` articles (the threshold is set there) and `dev` articles
 (reported), generated flips from `dev` documents by kind, TaxiNLI's MultiNLI-dev part (3-way), ConjNLI dev,
@@ -107,7 +110,8 @@ def main() -> None:
     train = (newsnli.taxinli("train") + newsnli.conjnli("train") + snli_rows(SNLI_SHARE, args.seed)
              + newsnli.docnli_binary({r["p"] for r in mnli_dev})
              + capped(list(newsnli.generated("train", args.seed)), FLIPS_PER_KIND_TRAIN, args.seed)
-             + list(newsnli.hard_negatives("train", args.seed, systems_per_doc=10, per_article=10)))
+             + list(newsnli.hard_negatives("train", args.seed, systems_per_doc=10, per_article=10))
+             + list(newsnli.paraphrases("train", args.seed)))
     random.Random(args.seed).shuffle(train)
     with gzip.open(args.out / "train.jsonl.gz", "wt", encoding="utf-8") as f:
         for r in train:
