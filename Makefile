@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_a4ddab08513021e3.txt
 
-.PHONY: setup browser demo test test-fast wheel-check bench compare eval clean
+.PHONY: eval-nli setup browser wordnet demo test test-fast wheel-check bench compare eval clean
 
 setup: $(VENV)/.installed
 
@@ -24,7 +24,11 @@ demo: setup
 browser:
 	@command -v chromium >/dev/null || { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; }
 
-test: setup browser
+# WordNet's antonyms (Debian wordnet-base) for the generated contradiction sets (checker_dev/newsnli.py)
+wordnet:
+	@test -f /usr/share/wordnet/data.adj || { apt-get install -y -q wordnet-base || { apt-get update -q && apt-get install -y -q wordnet-base; }; }
+
+test: setup browser wordnet
 	$(BIN)/ruff check checker checker_dev tests benchmarks models setup.py
 	$(BIN)/python -m pytest -ra
 
@@ -51,6 +55,10 @@ wheel-check: setup
 eval: setup
 	$(BIN)/python -m checker_dev.ted
 	$(BIN)/checker eval --labels seeds/000_a4ddab08513021e3.labels.tsv
+
+# the contradiction rule's held-apart news table (models/nli-minilm/evaluate.py, ~10 min)
+eval-nli: setup wordnet
+	$(BIN)/python models/nli-minilm/evaluate.py
 
 bench: setup
 	$(BIN)/python benchmarks/seed_speed.py

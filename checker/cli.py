@@ -13,6 +13,7 @@ from rich.console import Console
 
 from checker import __version__
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CheckerError
+from checker.findings import FAIL_ON
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Translation-quality and fact-consistency checks for machine-translated news.")
@@ -22,11 +23,7 @@ out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
+FailOn = Enum("FailOn", {level: level for level in FAIL_ON}, type=str)  # from the one severity list
 
 
 def _version(value: bool) -> None:
@@ -135,7 +132,7 @@ def render(
     format: Annotated[list[str] | None, typer.Option(
         "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")] = Path("reports"),
-    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn.error,
+    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn["error"],
 ) -> None:
     """Re-render saved JSON reports in other formats, without loading any model."""
     from checker.render import RENDERERS

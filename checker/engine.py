@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from checker.features import assign_tokens
-from checker.findings import Finding, Report, SentenceResult, TokenOut
+from checker.findings import FLAGGING, Finding, Report, SentenceResult, TokenOut
 from checker.ingest import Document
 from checker.models import ArticleScores, LMOutput, Models
 from checker.rules import Context, Rule, all_rules
@@ -127,7 +127,7 @@ class Engine:
 
     @staticmethod
     def _flag(sentences: list[SentenceResult], findings: list[Finding]) -> None:
-        flagged = {i for f in findings if not f.suppressed and f.severity in ("error", "warning") for i in f.sentences}
+        flagged = {i for f in findings if not f.suppressed and f.severity in FLAGGING for i in f.sentences}
         for s in sentences:
             s.flagged = s.id in flagged
 

@@ -14,6 +14,7 @@ from checker.segment import Segment
 
 SEVERITIES = ("error", "warning", "info")  # the one list; config, CLI and renderers read it from here
 FAIL_ON = (*SEVERITIES, "never")
+FLAGGING = ("error", "warning")  # severities that flag a sentence for an editor (info is a note)
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "never": 99}
 SCHEMA = "checker-report/1"
 

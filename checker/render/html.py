@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from checker import __version__
-from checker.findings import SEVERITY_RANK, FailedInput, Report
+from checker.findings import FLAGGING, SEVERITY_RANK, FailedInput, Report
 from checker.render import Renderer, register
 from checker.signature import short_signature
 
@@ -45,7 +45,7 @@ class SentenceView:
 def verdict(report: Report) -> str:
     by_rule: dict[str, set[int]] = {}
     for f in report.active:
-        if f.severity in ("error", "warning"):
+        if f.severity in FLAGGING:
             by_rule.setdefault(f.rule, set()).update(f.sentences)
     if not by_rule:
         return "No problems found"
@@ -54,7 +54,7 @@ def verdict(report: Report) -> str:
     if garbled:
         parts.append(f"{garbled} sentence{'s' if garbled != 1 else ''} need{'s' if garbled == 1 else ''} an editor")
     for rule in sorted(by_rule):
-        n = sum(1 for f in report.active if f.rule == rule and f.severity in ("error", "warning"))
+        n = sum(1 for f in report.active if f.rule == rule and f.severity in FLAGGING)
         label = rule_labels({rule})[rule].lower()
         parts.append(f"{n} possible {label}{'s' if n != 1 and not label.endswith('s') else ''}")
     return ", ".join(parts)

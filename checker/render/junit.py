@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from checker.findings import FailedInput, Report
+from checker.findings import FLAGGING, FailedInput, Report
 from checker.render import Renderer, register
 
 
@@ -18,7 +18,7 @@ class JunitRenderer(Renderer):
         cases = []
         failed = 0
         for r in reports:
-            bad = [f for f in r.active if f.severity in ("error", "warning")]
+            bad = [f for f in r.active if f.severity in FLAGGING]
             body = ""
             if bad:
                 failed += 1

@@ -79,16 +79,44 @@ def select_pairs(texts: list[str], keys: list[dict[str, float]]) -> list[tuple[i
     return out
 
 
-def clash_spans(text: str, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
-    """Words one sentence has and the other lacks, preferring numbers and negations: where they clash."""
+def clash(text: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[list[tuple[int, int]], str]:
+    """Where two sentences clash and how, in an editor's words: "“not withdrawn” vs “withdrawn”", "“0” vs
+    “100,000”", else the telling words one has and the other lacks. Returns the spans to mark and the phrase."""
     wa = {m.group().lower(): m for m in WORD_RE.finditer(text, *a)}
     wb = {m.group().lower(): m for m in WORD_RE.finditer(text, *b)}
-    spans = []
-    for mine, other in ((wa, wb), (wb, wa)):
+
+    def only(mine: dict, other: dict) -> list[re.Match[str]]:
         diff = [m for w, m in mine.items() if w not in other and (w in NEGATION or w[0].isdigit() or zipf(w) < 4.5)]
-        diff.sort(key=lambda m: (not (m.group()[0].isdigit() or m.group().lower() in NEGATION), zipf(m.group())))
-        spans += [(m.start(), m.end()) for m in diff[:2]]
-    return sorted(spans)
+        diff.sort(key=lambda m: (not (m.group()[0].isdigit() or m.group().lower() in NEGATION), zipf(m.group()),
+                                 m.start()))
+        return diff[:3]
+
+    da, db = only(wa, wb), only(wb, wa)
+    spans = sorted((m.start(), m.end()) for m in da + db)
+    neg_a = [m for m in da if m.group().lower() in NEGATION]
+    neg_b = [m for m in db if m.group().lower() in NEGATION]
+    num_a = [m for m in da if m.group()[0].isdigit()]
+    num_b = [m for m in db if m.group()[0].isdigit()]
+
+    def phrase(m: re.Match[str], span: tuple[int, int]) -> str:
+        """The negation with the word after it: "not withdrawn"."""
+        nxt = WORD_RE.search(text, m.end(), span[1])
+        return text[m.start():nxt.end()] if nxt else m.group()
+
+    if bool(neg_a) != bool(neg_b):
+        neg, span, other_span = (neg_a[0], a, b) if neg_a else (neg_b[0], b, a)
+        said = phrase(neg, span)
+        bare = said.split(None, 1)[-1]
+        hit = next((m for m in WORD_RE.finditer(text, *other_span) if m.group().lower() == bare.lower()), None)
+        what = f"“{said}” vs “{hit.group() if hit else bare}”" if neg_a else f"“{bare}” vs “{said}”"
+        return spans, ("negated in one, not the other: " + what)
+    if num_a and num_b:
+        return spans, f"“{num_a[0].group()}” vs “{num_b[0].group()}”"
+    words_a = [m for m in da if not m.group()[0].isdigit()]
+    words_b = [m for m in db if not m.group()[0].isdigit()]
+    if words_a and words_b:
+        return spans, f"“{words_a[0].group()}” vs “{words_b[0].group()}”"
+    return spans, ""
 
 
 @register
@@ -132,16 +160,17 @@ class Contradiction(Rule):
                 continue
             sa, sb = prose[a], prose[b]
             src_a, src_b = source_of(sa.text), source_of(sb.text)
-            spans = clash_spans(text, (sa.start, sa.end), (sb.start, sb.end))
+            spans, what = clash(text, (sa.start, sa.end), (sb.start, sb.end))
             if different_sources(src_a, src_b):
                 rule, sev = "conflicting-claims", self.infos[1].default_severity
                 msg = (f"Sentences #{sa.id} and #{sb.id} make conflicting claims from different sources "
                        f"({src_a or 'the article'} vs {src_b or 'the article'}); make the attribution clear.")
             else:
                 rule, sev = self.id, self.infos[0].default_severity
-                msg = f"Sentence #{sb.id} contradicts sentence #{sa.id} (P(contradiction) {p:.2f})."
+                msg = (f"Sentence #{sb.id} contradicts sentence #{sa.id}" + (f": {what}" if what else "")
+                       + f" (P(contradiction) {p:.2f}).")
             out.append(Finding(rule, sev, msg, [sa.id, sb.id], sa.start, sa.end, p,
                                spans=spans if rule == self.id else [],
                                data={"p_forward": round(fwd, 4), "p_backward": round(bwd, 4),
-                                     "sources": [src_a, src_b]}))
+                                     "sources": [src_a, src_b], **({"clash": what} if what else {})}))
         return out
