@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from checker.errors import CheckerError
@@ -19,9 +20,14 @@ def fingerprint(report: Report, f: Finding) -> str:
 
 
 def write_baseline(reports: list[Report], path: Path) -> int:
+    from checker.outputs import write_atomic
+
     entries = sorted({(Path(r.path).name, f.rule, fingerprint(r, f)) for r in reports for f in r.active})
-    path.write_text(json.dumps({"schema": SCHEMA, "findings": [
-        {"file": name, "rule": rule, "fingerprint": fp} for name, rule, fp in entries]}, indent=1) + "\n")
+    try:
+        write_atomic(path, json.dumps({"schema": SCHEMA, "findings": [
+            {"file": name, "rule": rule, "fingerprint": fp} for name, rule, fp in entries]}, indent=1) + "\n")
+    except OSError as exc:
+        raise CheckerError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
     return len(entries)
 
 
@@ -32,7 +38,20 @@ def load_baseline(path: Path) -> set[str]:
         raise CheckerError(f"cannot read baseline {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise CheckerError(f"{path} is not a {SCHEMA} file")
-    return {e["fingerprint"] for e in data.get("findings", []) if isinstance(e, dict) and "fingerprint" in e}
+    findings = data.get("findings", [])
+    if not isinstance(findings, list):
+        raise CheckerError(f"{path}: \"findings\" must be a list, not {type(findings).__name__}")
+    out = set()
+    for n, e in enumerate(findings):
+        if not isinstance(e, dict):
+            raise CheckerError(f"{path}: findings[{n}] must be an object")
+        for key in ("fingerprint", "rule", "file"):
+            if not isinstance(e.get(key), str):
+                raise CheckerError(f"{path}: findings[{n}].{key} must be a string")
+        if not re.fullmatch(r"[0-9a-f]{32}", e["fingerprint"]):
+            raise CheckerError(f"{path}: findings[{n}].fingerprint must be 32 hex digits")
+        out.add(e["fingerprint"])
+    return out
 
 
 def apply_baseline(report: Report, known: set[str]) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -45,9 +48,36 @@ def quiet_model_loading() -> None:
     hf_logging.disable_progress_bar()
 
 
+def say_error(message: str) -> None:
+    """One line on stderr; file names and wire text inside it are shown, never interpreted (markup, escapes)."""
+    from rich.markup import escape
+
+    from checker.render.safe import printable
+
+    err_console.print(f"[bold red]checker:[/] {escape(printable(message))}", markup=True)
+
+
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]checker:[/] {message}", markup=True)
+    say_error(message)
     raise typer.Exit(EXIT_ERROR)
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """SIGTERM ends a batch like Ctrl-C: the current file is abandoned, the batch files are written."""
+    from checker.runner import Interrupted
+
+    def handler(signum, _frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 @app.command()
@@ -98,29 +128,37 @@ def check(
     except CheckerError as exc:
         fail(str(exc))
     try:
-        reports, failures = run_batch(
-            engine, paths, formats, out, console=None if quiet else err_console,
-            input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
-            before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
+        with stop_on_sigterm():
+            batch = run_batch(
+                engine, paths, formats, out, console=None if quiet else err_console,
+                input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
+                before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
     except CheckerError as exc:
         fail(str(exc))
-    if write_baseline:
-        n = save_baseline(reports, write_baseline)
-        err_console.print(f"checker: wrote {n} finding(s) to baseline {write_baseline}")
-    _finish(reports, failures, formats, fail_on.value if fail_on else cfg.fail_on,
-            never=bool(write_baseline))
+    if write_baseline and not batch.interrupted:
+        try:
+            n = save_baseline(batch.reports, write_baseline)
+        except CheckerError as exc:
+            fail(str(exc))
+        err_console.print(f"checker: wrote {n} finding(s) to baseline {write_baseline}", markup=False)
+    _finish(batch, formats, fail_on.value if fail_on else cfg.fail_on, never=bool(write_baseline))
 
 
-def _finish(reports: list, failures: list, formats: list[str], level: str, never: bool = False) -> None:
+def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
     """Print stdout formats and failure lines, then exit with the documented code."""
     from checker.render import RENDERERS
 
     for r in [RENDERERS[f]() for f in formats if RENDERERS[f].to_stdout]:
-        out_console.print(r.render_batch(reports, failures), end="", markup=r.name == "text")
-    for failure in failures:
-        err_console.print(f"[bold red]checker:[/] {failure.path}: {failure.error}")
-    if failures:
+        out_console.print(r.render_batch(batch.reports, batch.failures), end="", markup=r.name == "text")
+    for failure in batch.failures:
+        say_error(f"{failure.path}: {failure.error}")
+    if batch.interrupted:
+        done = len(batch.reports) + len(batch.failures)
+        fail(f"interrupted by {batch.interrupted} after {done} of {batch.total} file(s); "
+             "the batch reports cover those")
+    if batch.failures:
         raise typer.Exit(EXIT_ERROR)
+    reports = batch.reports
     if never or level == "never":
         raise typer.Exit(EXIT_OK)
     raise typer.Exit(EXIT_FINDINGS if any(r.fails(level) for r in reports) else EXIT_OK)
@@ -143,10 +181,10 @@ def render(
     if unknown:
         fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
     try:
-        done, failures = render_batch(reports, formats, out)
+        batch = render_batch(reports, formats, out)
     except CheckerError as exc:
         fail(str(exc))
-    _finish(done, failures, formats, fail_on.value)
+    _finish(batch, formats, fail_on.value)
 
 
 @app.command()
@@ -157,7 +195,10 @@ def init(path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path
 
     if path.exists() and not force:
         fail(f"{path} exists (use --force to overwrite)")
-    path.write_text(TEMPLATE, encoding="utf-8")
+    try:
+        path.write_text(TEMPLATE, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
     out_console.print(f"wrote {path}")
 
 
@@ -229,11 +270,35 @@ def rules() -> None:
                           f"  {escape(info.summary)}\n  {escape(info.explanation)}\n", markup=True, highlight=False)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors, like every other error, are one line on stderr and exit 2."""
+    try:  # typer ≥ 0.24 carries its own copy of click
+        from typer._click import exceptions as click_exc
+    except ImportError:  # pragma: no cover - older typer on plain click
+        from click import exceptions as click_exc
+
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        app()
+        code = app(args=argv, standalone_mode=False)
+    except (typer.Exit, getattr(click_exc, "Exit", typer.Exit)) as exc:
+        code = exc.exit_code
+    except getattr(click_exc, "NoArgsIsHelpError", ()) as exc:
+        out_console.print(exc.ctx.get_help() if exc.ctx else "", markup=False, highlight=False)
+        code = EXIT_ERROR
+    except click_exc.UsageError as exc:
+        name = exc.ctx.command_path if exc.ctx else "checker"
+        say_error(f"{exc.format_message()} (see `{name} --help`)".replace("\n", " "))
+        code = EXIT_ERROR
+    except click_exc.ClickException as exc:
+        say_error(exc.format_message().replace("\n", " "))
+        code = EXIT_ERROR
+    except (typer.Abort, getattr(click_exc, "Abort", typer.Abort)):
+        say_error("interrupted")
+        code = EXIT_ERROR
     except KeyboardInterrupt:
-        err_console.print("checker: interrupted")
-        sys.exit(EXIT_ERROR)
+        say_error("interrupted")
+        code = EXIT_ERROR
+    except BrokenPipeError:
+        code = EXIT_ERROR  # stdout closed (`| head`): nothing left to say
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from checker.engine import Engine
@@ -14,6 +19,8 @@ from checker.errors import CheckerError
 from checker.findings import FailedInput, Report
 from checker.ingest import expand_paths, read_path
 from checker.models import Models, default_models
+from checker.outputs import prepare_folder, report_stems, run_lock, write_batch, write_report
+from checker.render.safe import printable
 from checker.settings import Settings
 
 
@@ -34,64 +41,74 @@ def load_checker(settings: Settings | None = None, progress: Console | None = No
     return engine
 
 
-def write_outputs(report: Report, formats: list[str], out: Path) -> None:
-    from checker.render import RENDERERS
-
-    for fmt in formats:
-        r = RENDERERS[fmt]()
-        if r.to_stdout or r.batch:
-            continue
-        (out / f"{report.stem}.{r.extension}").write_text(r.render(report), encoding="utf-8")
+class Interrupted(Exception):
+    """A signal asked the run to stop (SIGTERM); SIGINT arrives as KeyboardInterrupt."""
 
 
-def write_batch_outputs(reports: list[Report], failures: list[FailedInput], formats: list[str], out: Path) -> None:
-    from checker.render import RENDERERS
-
-    for fmt in formats:
-        r = RENDERERS[fmt]()
-        if fmt == "html":
-            (out / "index.html").write_text(r.render_batch(reports, failures), encoding="utf-8")
-        elif r.batch and not r.to_stdout and r.extension:
-            (out / f"checker.{r.extension}").write_text(r.render_batch(reports, failures), encoding="utf-8")
+@dataclass
+class Batch:
+    reports: list[Report] = field(default_factory=list)
+    failures: list[FailedInput] = field(default_factory=list)
+    total: int = 0
+    interrupted: str = ""  # the signal that stopped the run early, if any
 
 
 def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
               console: Console | None = None, input_format: str | None = None, include: list[str] | None = None,
               exclude: list[str] | None = None, before_write: Callable[[Report], object] | None = None,
-              ) -> tuple[list[Report], list[FailedInput]]:
+              ) -> Batch:
+    """Check every input; a bad input or an unwritable report is one failure line, never the end of the batch.
+    On SIGINT/SIGTERM the current file is abandoned and the batch files are written for what is done."""
     files = list(dict.fromkeys(expand_paths(paths, include, exclude)))
-    reports: list[Report] = []
-    failures: list[FailedInput] = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CheckerError(f"cannot create output folder {out}: {exc.strerror}") from exc
+    batch = Batch(total=len(files))
+    prepare_folder(out)
+    stems = report_stems(files)
     progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True,
                         disable=console is None or len(files) < 2)
-    stems: dict[str, int] = {}
-    with progress:
+    waiting = (lambda: console.print(f"checker: waiting for another run writing to {escape(str(out))}")) \
+        if console else None
+    with run_lock(out, waiting), progress:
         task = progress.add_task("checking", total=len(files))
-        for path in files:
-            progress.update(task, description=f"checking {Path(path).name}")
-            try:
-                doc = read_path(path, input_format, max_bytes=engine.settings.max_bytes)
-                report = engine.check(doc)
-                if before_write:
-                    before_write(report)
-                n = stems.get(report.stem, 0)
-                stems[report.stem] = n + 1
-                if n:  # two inputs with one file name must not overwrite each other's report
-                    report.output_stem = f"{report.stem}-{n + 1}"
-                write_outputs(report, formats, out)
-                reports.append(report)
-            except CheckerError as exc:
-                failures.append(FailedInput(path, str(exc)))
-            except Exception as exc:
-                failures.append(FailedInput(path, f"internal error: {type(exc).__name__}: {exc}"))
-            progress.advance(task)
-    write_batch_outputs(reports, failures, formats, out)
-    return reports, failures
+        try:
+            for path in files:
+                progress.update(task, description=f"checking {escape(printable(Path(path).name))}")
+                try:
+                    doc = read_path(path, input_format, max_bytes=engine.settings.max_bytes)
+                    report = engine.check(doc)
+                    report.output_stem = stems[path]
+                    if before_write:
+                        before_write(report)
+                    write_report(report, formats, out)
+                    batch.reports.append(report)
+                except CheckerError as exc:
+                    batch.failures.append(FailedInput(path, str(exc)))
+                except OSError as exc:
+                    batch.failures.append(FailedInput(path, f"cannot write its report: {exc.strerror or exc}"))
+                except (KeyboardInterrupt, Interrupted):
+                    raise
+                except Exception as exc:
+                    batch.failures.append(FailedInput(path, f"internal error: {type(exc).__name__}: {exc}"))
+                progress.advance(task)
+        except KeyboardInterrupt:
+            batch.interrupted = "SIGINT"
+        except Interrupted as exc:
+            batch.interrupted = str(exc) or "SIGTERM"
+        with _signals_ignored():
+            write_batch(batch.reports, batch.failures, formats, out)
+    return batch
+
+
+@contextlib.contextmanager
+def _signals_ignored():
+    """The batch files are written whole even if a second signal arrives meanwhile."""
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)
+           if threading.current_thread() is threading.main_thread()}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def read_report(path: str) -> Report:
@@ -114,25 +131,29 @@ def read_report(path: str) -> Report:
         raise CheckerError(f"malformed checker report: {type(exc).__name__} {exc}") from None
 
 
-def render_batch(paths: list[str], formats: list[str], out: Path) -> tuple[list[Report], list[FailedInput]]:
+def render_batch(paths: list[str], formats: list[str], out: Path) -> Batch:
     """Re-render saved reports (no model is loaded): editors re-open old reports, shards merge in one place."""
-    reports: list[Report] = []
-    failures: list[FailedInput] = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CheckerError(f"cannot create output folder {out}: {exc.strerror}") from exc
-    stems: dict[str, int] = {}
+    batch = Batch(total=len(paths))
+    prepare_folder(out)
+    loaded: list[Report] = []
     for path in paths:
         try:
-            report = read_report(path)
-            n = stems.get(report.stem, 0)
-            stems[report.stem] = n + 1
-            if n:
-                report.output_stem = f"{report.stem}-{n + 1}"
-            write_outputs(report, formats, out)
-            reports.append(report)
+            loaded.append(read_report(path))
         except CheckerError as exc:
-            failures.append(FailedInput(path, str(exc)))
-    write_batch_outputs(reports, failures, formats, out)
-    return reports, failures
+            batch.failures.append(FailedInput(path, str(exc)))
+    counts: dict[str, int] = {}
+    for r in loaded:
+        counts[r.stem] = counts.get(r.stem, 0) + 1
+    seen: dict[str, int] = {}
+    with run_lock(out):
+        for r in loaded:
+            if counts[r.stem] > 1:  # shards from two runs may reuse a name: keep both
+                seen[r.stem] = seen.get(r.stem, 0) + 1
+                r.output_stem = f"{r.stem}-{seen[r.stem]}"
+            try:
+                write_report(r, formats, out)
+                batch.reports.append(r)
+            except OSError as exc:
+                batch.failures.append(FailedInput(r.path, f"cannot write its report: {exc.strerror or exc}"))
+        write_batch(batch.reports, batch.failures, formats, out)
+    return batch

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("sentence", "heading", "dateline", "credit")
-# bump whenever a change can move a sentence boundary (2: a line break after a complete line ends a paragraph)
-SEGMENTER_VERSION = "2"
+# bump whenever a change can move a sentence boundary (2: a line break after a complete line ends a paragraph;
+# 3: CRLF and CR read as line ends, runs over MAX_SENTENCE characters cut)
+SEGMENTER_VERSION = "3"
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm",
@@ -30,7 +31,9 @@ CREDIT_RE = re.compile(r"^\s*\(\s*[A-Za-z][\w .&/-]{0,30}\)\s*$|^\s*(?:By|Report
 # terminal punctuation, then closing quotes/brackets, then space and a sentence start
 BOUNDARY_RE = re.compile(r"([.!?…]+)([" + re.escape(CLOSE_QUOTES) + r"]*)(\s+)(?=[" + re.escape(OPEN_QUOTES) +
                          r"]?[A-Z0-9])")
-PARA_RE = re.compile(r"\S(?:.*\S)?(?:\n[ \t]*\S.*)*", re.M)
+# a block of non-blank lines; CRLF and CR line ends read as LF (offsets stay those of the original text)
+PARA_RE = re.compile(r"\S(?:[^\r\n]*\S)?(?:(?:\r\n|\r|\n)[ \t]*\S[^\r\n]*)*")
+MAX_SENTENCE = 1500  # characters: a longer unpunctuated run is cut (at a space) into pieces of this size
 
 
 @dataclass
@@ -49,7 +52,7 @@ DANGLING = {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with",
             "that", "which", "who", "is", "are", "was", "were", "be", "has", "have", "had", "its", "their", "his",
             "her", "this", "these", "those", "said", "says", "not", "into", "over", "than", "after", "before"}
 WRAP_MAX = 100  # hard-wrapped copy is narrower than this; one-paragraph-per-line copy has longer lines
-LINE_RE = re.compile(r"[^\n]*\S[^\n]*")
+LINE_RE = re.compile(r"[^\r\n]*\S[^\r\n]*")
 
 
 def _complete(line: str) -> bool:
@@ -73,7 +76,7 @@ def _starts_new(line: str) -> bool:
 
 
 def _is_heading(block: str, max_words: int = 14) -> bool:
-    if "\n" in block:
+    if "\n" in block or "\r" in block:
         return False
     return _heading_like(block, max_words) or (
         len(block.split()) <= max_words and not block.rstrip(CLOSE_QUOTES + " ").endswith((*TERMINAL, ":", ";", ",")))
@@ -123,7 +126,23 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cur = m.end(3)
     if cur < end:
         spans.append((cur, end))
-    return spans
+    return [piece for a, b in spans for piece in _cap(text, a, b)]
+
+
+def _cap(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut an overlong run (no sentence end in MAX_SENTENCE characters) at spaces: every later stage stays
+    linear in the input, and each piece is judged on its own."""
+    out = []
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        out.append((start, end))
+    return out
 
 
 def segment(text: str) -> list[Segment]:

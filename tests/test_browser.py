@@ -116,3 +116,29 @@ def test_index_lists_inputs_and_links_resolve(browser, reports):
     page.locator("#index th[data-key='name']").click()
     assert errors == []
     page.close()
+
+
+def test_hostile_file_names_in_the_index_open_their_reports(browser, tmp_path, fake_cli):
+    """File names are untrusted: every index link opens its own report, and none runs script."""
+    from typer.testing import CliRunner
+
+    from checker.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    names = ["javascript:alert('x').txt", "a b#c?d%e.txt", "<img src=x onerror=alert(3)>.txt", "new\nline.txt",
+             "index.txt", "[bold]x[red].txt"]
+    for n in names:
+        (src / n).write_text("The council met on Monday. It approved the budget.\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["check", str(src), "-o", str(out), "-q", "-f", "html"])
+    assert r.exit_code == 0, r.output
+    page, errors, dialogs = open_page(browser, out / "index.html")
+    links = page.eval_on_selector_all("table a", "els => els.map(e => e.href)")
+    assert len(links) == len(names)
+    for link in links:
+        assert link.startswith("file://")
+        page.goto(link)
+        assert page.locator("main").count() == 1, link  # a report page, not a 404 or a script URL
+    assert not dialogs and not errors
+    page.close()

@@ -6,9 +6,11 @@ Readers register by format name; `read_path` picks one. Offsets in every later s
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import hashlib
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -126,9 +128,17 @@ def register(name: str) -> Callable[[Reader], Reader]:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (BOM stripped), refusing binary data with a clear reason."""
+    """UTF-8 (BOM stripped), or UTF-16 with a BOM; refusing binary data with a clear reason."""
     if not data.strip():
         raise InputError("empty input: nothing to check")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("not valid UTF-16 text (it starts with a UTF-16 byte-order mark)") from None
+        if not text.strip():
+            raise InputError("empty input: nothing to check")
+        return text
     if b"\x00" in data[:8192]:
         raise InputError("binary file (NUL bytes): not text")
     try:
@@ -143,15 +153,21 @@ def read_bytes(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
         p = Path(path)
-        if not p.exists():
-            raise InputError("no such file")
-        if p.is_dir():
-            raise InputError("is a directory with no article files (" + ", ".join(sorted(TEXT_SUFFIXES)) + ")")
         try:
-            size = p.stat().st_size
-            if size > max_bytes:
-                raise InputError(f"too large: {size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit (--max-bytes)")
-            data = p.read_bytes()
+            st = p.stat()
+        except FileNotFoundError:
+            raise InputError("no such file") from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("is a directory with no article files (" + ", ".join(sorted(TEXT_SUFFIXES)) + ")")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError("not a regular file (a device, FIFO or socket): refused")
+        try:
+            if st.st_size > max_bytes:
+                raise InputError(f"too large: {st.st_size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB limit (--max-bytes)")
+            with p.open("rb") as fh:
+                data = fh.read(max_bytes + 1)  # the file may grow after stat: never read more than the limit
         except PermissionError:
             raise InputError("permission denied") from None
         except OSError as exc:

@@ -14,6 +14,16 @@ DROP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscript
         "button", "select", "object", "embed", "head", "title", "meta", "link"}
 
 
+def visible_text(el: etree._Element) -> str:
+    """The element's text without what a reader never sees: scripts, styles, SVG (also nested in a paragraph)."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and local(child.tag) not in DROP:
+            parts.append(visible_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def local(tag: object) -> str:
     return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
 
@@ -33,7 +43,7 @@ class Walker:
         self.tracker.comment(text, self.b.length)
 
     def block(self, el: etree._Element) -> None:
-        text = " ".join("".join(t for t in el.itertext() if isinstance(t, str)).split())
+        text = " ".join(visible_text(el).split())
         if not text:
             return
         start = self.b.length

@@ -8,7 +8,7 @@ from lxml import etree
 
 from checker.errors import InputError
 from checker.ingest import Document, TextBuilder, decode, register, sha256_bytes
-from checker.ingest.markup import Walker, local
+from checker.ingest.markup import Walker, local, visible_text
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                          remove_comments=False)
@@ -37,7 +37,8 @@ def first(root: etree._Element, *names: str) -> etree._Element | None:
 
 
 def text_of(el: etree._Element | None) -> str:
-    return " ".join("".join(el.itertext()).split()) if el is not None else ""
+    """Visible text (a script inside a headline is not part of it)."""
+    return " ".join(visible_text(el).split()) if el is not None else ""
 
 
 def _article(source: str, root_body: etree._Element, headline: str, path: str, digest: str, fmt: str,

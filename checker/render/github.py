@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from checker.findings import FailedInput, Report
 from checker.render import Renderer, register
+from checker.render.safe import printable
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Workflow-command escaping, after control characters (terminal escapes) are made visible."""
+    return printable(s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_prop(s: str) -> str:

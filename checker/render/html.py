@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from checker import __version__
 from checker.findings import FLAGGING, SEVERITY_RANK, FailedInput, Report
 from checker.render import Renderer, register
+from checker.render.safe import href
 from checker.signature import short_signature
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -132,7 +133,7 @@ class HtmlRenderer(Renderer):
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         rows = []
         for r in reports:
-            rows.append({"name": r.path, "href": f"{r.stem}.html", "verdict": verdict(r), "counts": r.counts(),
+            rows.append({"name": r.path, "href": href(f"{r.stem}.html"), "verdict": verdict(r), "counts": r.counts(),
                          "rules": {rule: sum(1 for f in r.active if f.rule == rule)
                                    for rule in sorted({f.rule for f in r.active})},
                          "worst": max((s.garble for s in r.sentences), default=0.0),

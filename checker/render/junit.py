@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from checker.findings import FLAGGING, FailedInput, Report
 from checker.render import Renderer, register
+from checker.render.safe import xml_text
+
+
+def escape(s: str) -> str:
+    return _escape(xml_text(s))
+
+
+def quoteattr(s: str) -> str:
+    return _quoteattr(xml_text(s))
 
 
 @register

@@ -8,6 +8,7 @@ from pathlib import Path
 from checker import __version__
 from checker.findings import FailedInput, Report
 from checker.render import Renderer, register
+from checker.render.safe import file_uri
 from checker.signature import short_signature
 
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -15,13 +16,15 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(path: str) -> str:
+    """A percent-encoded relative reference to the input (RFC 3986), as SARIF wants."""
     p = Path(path)
     if path == "-":
         return "stdin"
     try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        rel = p.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return p.as_posix()
+        rel = p.as_posix()
+    return file_uri(rel)
 
 
 @register

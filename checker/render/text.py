@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.findings import FailedInput, Report
 from checker.render import Renderer, register
+from checker.render.safe import printable
 
 ICON = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -21,17 +22,17 @@ class TextRenderer(Renderer):
 
         lines = []
         for r in reports:
-            lines.append(f"[bold underline]{escape(r.path)}[/]")
+            lines.append(f"[bold underline]{escape(printable(r.path))}[/]")
             if not r.active:
                 lines.append("  [green]✔ no findings[/]")
             for f in r.active:
                 ln, col = f.line, f.column
                 lines.append(f"  {ln}:{col}\t[{STYLE[f.severity]}]{ICON[f.severity]} {f.severity}[/]\t"
-                             f"[dim]{f.rule}[/]\t{escape(f.message)}")
+                             f"[dim]{f.rule}[/]\t{escape(printable(f.message))}")
             c = r.counts()
             lines.append(f"  [dim]{len([s for s in r.sentences if s.kind == 'sentence'])} sentences, "
                          f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes[/]")
             lines.append("")
         for fail in failures:
-            lines.append(f"[bold red]✖ {escape(fail.path)}: {escape(fail.error)}[/]")
+            lines.append(f"[bold red]✖ {escape(printable(fail.path))}: {escape(printable(fail.error))}[/]")
         return "\n".join(lines).rstrip() + "\n"

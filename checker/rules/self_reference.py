@@ -12,6 +12,7 @@ from checker.findings import Finding
 from checker.names import mentions
 from checker.rules import Context, Rule, RuleInfo, register
 
+MAX_GAP = 200  # characters between the two mentions; the rule also wants at most 12 words there
 TARGET_PREP = {"on", "against", "upon", "at", "toward", "towards", "over"}
 CLAUSE_BREAK = re.compile(r"[,;:—–()“”\"]|\b(?:and|but|while|whereas|who|which|after|before|because|although)\b")
 VERBISH = re.compile(r"^(?:\w+(?:ing|ed|es|s)|said|told|met|hit|sent|put|set|cut|won|lost|beat|sued|fired|urged|"
@@ -37,6 +38,8 @@ class SelfReference(Rule):
             ms = mentions(text, [(s.id, s.start, s.end)])
             for i, a in enumerate(ms):
                 for b in ms[i + 1:]:
+                    if b.start - a.end > MAX_GAP:
+                        break  # mentions are in text order: the rest are further away (keeps this linear)
                     if a.text != b.text:
                         continue
                     between = text[a.end:b.start]
