@@ -63,21 +63,25 @@ def fail(message: str) -> None:
 
 
 @contextlib.contextmanager
-def stop_on_sigterm():
-    """SIGTERM ends a batch like Ctrl-C: the current file is abandoned, the batch files are written."""
-    from checker.runner import Interrupted
+def stop_on_signals():
+    """The first SIGINT/SIGTERM lets the current file finish and stops the batch (its files are still written);
+    a second one abandons the current file at once."""
+    received: list[str] = []
 
     def handler(signum, _frame):
-        raise Interrupted(signal.Signals(signum).name)
+        if received:
+            raise KeyboardInterrupt
+        received.append(signal.Signals(signum).name)
 
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield lambda: ""
         return
-    old = signal.signal(signal.SIGTERM, handler)
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield lambda: received[0] if received else ""
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for sig, h in old.items():
+            signal.signal(sig, h)
 
 
 @app.command()
@@ -128,11 +132,11 @@ def check(
     except CheckerError as exc:
         fail(str(exc))
     try:
-        with stop_on_sigterm():
+        with stop_on_signals() as stop:
             batch = run_batch(
                 engine, paths, formats, out, console=None if quiet else err_console,
                 input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
-                before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
+                before_write=(lambda r: apply_baseline(r, known)) if known is not None else None, stop=stop)
     except CheckerError as exc:
         fail(str(exc))
     if write_baseline and not batch.interrupted:

@@ -41,10 +41,6 @@ def load_checker(settings: Settings | None = None, progress: Console | None = No
     return engine
 
 
-class Interrupted(Exception):
-    """A signal asked the run to stop (SIGTERM); SIGINT arrives as KeyboardInterrupt."""
-
-
 @dataclass
 class Batch:
     reports: list[Report] = field(default_factory=list)
@@ -56,9 +52,10 @@ class Batch:
 def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
               console: Console | None = None, input_format: str | None = None, include: list[str] | None = None,
               exclude: list[str] | None = None, before_write: Callable[[Report], object] | None = None,
-              ) -> Batch:
+              stop: Callable[[], str] | None = None) -> Batch:
     """Check every input; a bad input or an unwritable report is one failure line, never the end of the batch.
-    On SIGINT/SIGTERM the current file is abandoned and the batch files are written for what is done."""
+    `stop()` names a signal once one asked the run to end: the current file is finished, no further file is
+    started, and the batch files are written for what is done. A KeyboardInterrupt abandons the current file."""
     files = list(dict.fromkeys(expand_paths(paths, include, exclude)))
     batch = Batch(total=len(files))
     prepare_folder(out)
@@ -72,6 +69,9 @@ def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
         task = progress.add_task("checking", total=len(files))
         try:
             for path in files:
+                if stop and stop():
+                    batch.interrupted = stop()
+                    break
                 progress.update(task, description=f"checking {escape(printable(Path(path).name))}")
                 try:
                     doc = read_path(path, input_format, max_bytes=engine.settings.max_bytes)
@@ -85,15 +85,13 @@ def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
                     batch.failures.append(FailedInput(path, str(exc)))
                 except OSError as exc:
                     batch.failures.append(FailedInput(path, f"cannot write its report: {exc.strerror or exc}"))
-                except (KeyboardInterrupt, Interrupted):
+                except KeyboardInterrupt:
                     raise
                 except Exception as exc:
                     batch.failures.append(FailedInput(path, f"internal error: {type(exc).__name__}: {exc}"))
                 progress.advance(task)
         except KeyboardInterrupt:
-            batch.interrupted = "SIGINT"
-        except Interrupted as exc:
-            batch.interrupted = str(exc) or "SIGTERM"
+            batch.interrupted = (stop() if stop else "") or "SIGINT"
         with _signals_ignored():
             write_batch(batch.reports, batch.failures, formats, out)
     return batch
