@@ -110,3 +110,113 @@ class LogisticGarbleScorer:
             span = whole_words(text, first, window[-1].end, seg.start, seg.end)
             out[i] = GarbleVerdict(self.probability(row), [span], reason(text, span, self.contributions(row)), row)
         return out
+
+
+TOKEN_EXTRA = ("surprisal", "unigram", "adjusted", "excess")  # beside the hidden state
+POOLED = ("max_p", "top3_p", "mean_p", "noisy_or", "frac_hi")
+
+
+def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
+    """One row per token: the LM's final hidden state, then its surprisal, unigram surprisal (wordfreq),
+    name-discounted surprisal and the excess over unigram."""
+    import numpy as np
+
+    h = np.asarray(hidden[idx], dtype=np.float32) if len(idx) else np.zeros((0, hidden.shape[1]), np.float32)
+    extra = np.array([[s, u, a, s - u] for s, u, a in zip(st.lm, st.unigram, st.adjusted)], dtype=np.float32)
+    return np.concatenate([h, extra.reshape(len(idx), len(TOKEN_EXTRA))], axis=1)
+
+
+def pooled_features(p: Any) -> dict[str, float]:
+    """How a sentence's token probabilities add up: the worst token, the worst three, the spread."""
+    import numpy as np
+
+    if not len(p):
+        return dict.fromkeys(POOLED, 0.0)
+    top = np.sort(p)[::-1]
+    return {"max_p": float(top[0]), "top3_p": float(top[:3].mean()), "mean_p": float(p.mean()),
+            "noisy_or": float(-np.log1p(-np.clip(p, 0, 0.999)).sum() / (1 + np.log(len(p)))),
+            "frac_hi": float((p >= 0.5).mean())}
+
+
+def _lr(block: dict[str, Any], x: Any) -> Any:
+    import numpy as np
+
+    z = (x - np.asarray(block["mean"], np.float32)) / np.asarray(block["scale"], np.float32)
+    return 1.0 / (1.0 + np.exp(-(z @ np.asarray(block["coef"], np.float32) + block["intercept"])))
+
+
+@register_scorer("token-tagger")
+class TokenTaggerScorer:
+    """A token tagger over frozen Gemma hidden states and surprisal (trained on MQM Major fluency spans),
+    pooled into a sentence probability with the article-level surprisal features. Underlines the tokens the
+    tagger marks and names them in the reason. See models/garble/MODEL_CARD.md."""
+
+    wants_hidden = True
+
+    def __init__(self, spec: dict[str, Any], sha256: str) -> None:
+        self.token = spec["token"]
+        self.sentence = spec["sentence"]
+        self.sentence_features: list[str] = self.sentence["features"]
+        missing = set(self.sentence_features) - set(FEATURES) - set(POOLED)
+        if missing:
+            raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
+        self.span_min: float = spec.get("span_min", 0.5)
+        self.threshold: float = spec["threshold"]
+        self.warning: float = spec["warning"]
+        self.name: str = spec.get("name", "garble-tagger")
+        self.version: str = str(spec.get("version", "1"))
+        self.sha256 = sha256
+
+    def token_probabilities(self, hidden: Any, st: Any, idx: list[int]) -> Any:
+        return _lr(self.token, token_features(hidden, st, idx))
+
+    def score(self, article: ArticleScores) -> list[GarbleVerdict]:
+        import numpy as np
+
+        text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
+        if hidden is None:
+            raise ValueError("the token-tagger garble scorer needs the LM's hidden states")
+        sts = [span_tokens(text, toks, idx, s.start) for idx, s in zip(article.token_index, article.sentences)]
+        live = [i for i, st in enumerate(sts) if st.tokens]
+        out = [GarbleVerdict(0.0) for _ in sts]
+        for i, row in zip(live, sentence_features([sts[i] for i in live])):
+            seg, st, idx = article.sentences[i], sts[i], article.token_index[i]
+            p = self.token_probabilities(hidden, st, idx)
+            feats = {**row, **pooled_features(p)}
+            x = np.array([[feats[f] for f in self.sentence_features]], dtype=np.float32)
+            prob = float(_lr(self.sentence, x)[0])
+            spans = self._spans(text, st, p, seg.start, seg.end)
+            words = ", ".join(f"“{text[a:b]}”" for a, b in spans[:2])
+            why = (f"{words} {'reads' if len(spans) == 1 else 'read'} as broken English here" if spans
+                   else "the sentence as a whole reads as broken English")
+            out[i] = GarbleVerdict(prob, spans, why, feats)
+        return out
+
+    def _spans(self, text: str, st: Any, p: Any, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Runs of tokens the tagger marks (at least `span_min`, else the single most likely one), whole words."""
+        import numpy as np
+
+        if not len(p):
+            return []
+        marked = p >= self.span_min
+        if not marked.any():
+            marked = np.zeros(len(p), dtype=bool)
+            marked[int(np.argmax(p))] = True
+        runs, k = [], 0
+        while k < len(p):
+            if not marked[k]:
+                k += 1
+                continue
+            j = k
+            while j + 1 < len(p) and marked[j + 1]:
+                j += 1
+            runs.append((float(p[k:j + 1].max()), k, j))
+            k = j + 1
+        runs.sort(reverse=True)
+        spans = []
+        for _, a, b in runs[:3]:
+            first = st.tokens[a].start
+            while first < st.tokens[a].end and text[first].isspace():
+                first += 1
+            spans.append(whole_words(text, first, st.tokens[b].end, lo, hi))
+        return sorted(set(spans))

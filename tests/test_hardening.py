@@ -290,6 +290,11 @@ def test_utf16_deep_json_and_hidden_script(tmp_path):
     html = tmp_path / "s.html"
     html.write_text("<html><body><p>the <svg><script>alert(12)</script></svg> talks ended.</p></body></html>")
     assert "alert" not in read_path(str(html)).text
+    nitf = tmp_path / "s.nitf"
+    nitf.write_text("<nitf><body><body.head><hedline><hl1>Big <script>alert(12)</script>news</hl1></hedline>"
+                    "</body.head><body.content><p>The talks ended.</p></body.content></body></nitf>")
+    doc = read_path(str(nitf))
+    assert "alert" not in doc.text and doc.text.startswith("Big news")
 
 
 # 8. cost -----------------------------------------------------------------------------------------------------

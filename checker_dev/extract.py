@@ -1,0 +1,103 @@
+"""Feature extraction for the garble detector: one LM pass per article, cached outside git, resumable.
+
+    python -m checker_dev.extract                 # news (subsampled train), bio calib/dev, TED; ~45 min on 2 cores
+    python -m checker_dev.extract --sets ted      # one set
+
+Per article, `$CHECKER_CACHE/garble-features/<sha1 of the text>.npz` holds every token's character span,
+surprisal (nats) and final hidden state (fp16). An interrupted run continues where it stopped (finished files are
+skipped; a file is renamed into place only when complete). On a GPU machine the same command runs there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from checker.modelstore import cache_dir
+from checker_dev import garbledata
+
+TRAIN_SYSTEMS = {"news2020": 4, "news2021": 5}  # translations per train document (all for calib/dev)
+
+
+def feature_dir() -> Path:
+    d = cache_dir() / "garble-features"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def path_for(text: str) -> Path:
+    return feature_dir() / f"{hashlib.sha1(text.encode()).hexdigest()}.npz"
+
+
+def selected(sets: list[str]) -> list[garbledata.Article]:
+    """Which articles get features: subsampled news train, all of news calib/dev, bio calib/dev, TED."""
+    rng = random.Random(11)
+    out: list[garbledata.Article] = []
+    if "news" in sets:
+        by_doc: dict[tuple[str, str], list[garbledata.Article]] = {}
+        for a in garbledata.news_articles():
+            by_doc.setdefault((a.domain, a.key.rsplit("/", 1)[-1]), []).append(a)
+        for (domain, _doc), arts in sorted(by_doc.items()):
+            if arts[0].split == "train":
+                arts = rng.sample(arts, min(TRAIN_SYSTEMS[domain], len(arts)))
+            out += arts
+    if "bio" in sets:
+        out += [a for a in garbledata.bio_articles() if a.split in ("calib", "dev")]
+    if "ted" in sets:
+        out += list(garbledata.ted_articles())
+    return out
+
+
+def load(text: str) -> dict[str, np.ndarray] | None:
+    p = path_for(text)
+    if not p.exists():
+        return None
+    with np.load(p) as z:
+        return {k: z[k] for k in z.files}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sets", nargs="*", default=["news", "bio", "ted"])
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+    import torch
+    from rich.progress import Progress
+
+    from checker.lm import LanguageModel
+    from checker.modelstore import prepare_lm
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    arts = selected(args.sets)
+    todo = [a for a in arts if not path_for(a.text).exists()]
+    print(f"{len(arts)} articles, {len(arts) - len(todo)} done, {len(todo)} to go", flush=True)
+    if not todo:
+        return
+    lm = LanguageModel(prepare_lm())
+    t0, tokens = time.time(), 0
+    with Progress() as progress:
+        task = progress.add_task("extracting", total=len(todo))
+        for a in todo:
+            out = lm.score(a.text, hidden=True)
+            arr = {"start": np.array([t.start for t in out.tokens], dtype=np.int32),
+                   "end": np.array([t.end for t in out.tokens], dtype=np.int32),
+                   "surprisal": np.array([t.surprisal for t in out.tokens], dtype=np.float32),
+                   "hidden": out.hidden.astype(np.float16)}
+            target = path_for(a.text)
+            tmp = target.with_suffix(".tmp.npz")
+            np.savez(tmp, **arr)
+            os.replace(tmp, target)
+            tokens += len(out.tokens)
+            progress.update(task, advance=1,
+                            description=f"extracting {tokens / (time.time() - t0):.0f} tok/s")
+
+
+if __name__ == "__main__":
+    main()
