@@ -61,11 +61,13 @@ def best_threshold(scores: list[float], gold: list[bool], max_false: int) -> flo
 
 
 def main() -> None:
+    from checker.garble import load_garble
     from checker.ingest import read_path
     from checker.runner import load_checker
 
     engine = load_checker()
     garble = engine.models.garble
+    legacy = load_garble(garble_path())  # TED rows carry surprisal only: checker 0.1's logistic model reads them
     spec = json.loads(garble_path().read_text())
     heldout = set(spec["metrics"]["ted_heldout_real"]["talks"])
     ted = [r for r in feature_rows(TED_CACHE) if r["label"] in ("garbled", "clean")]
@@ -94,14 +96,14 @@ def main() -> None:
 
     held = [r for r in ted if talk_of(r["doc"]) in heldout]
     gold = [r["label"] == "garbled" for r in held]
-    g_flags = [garble.probability(r) >= garble.warning for r in held]
+    g_flags = [legacy.probability(r) >= legacy.warning for r in held]
     n_false = sum(f and not g for f, g in zip(g_flags, gold))
     ppl = [r["log_ppl"] for r in held]
     # the perplexity script at the same number of false alarms as checker: who catches more?
     matched = threshold_at_false_rate([p for p, g in zip(ppl, gold) if not g], n_false / max(len(gold) - sum(gold), 1))
     print(f"TED MQM held-out talks: {sum(gold)} garbled, {len(gold) - sum(gold)} clean segments")
     for name, flags in (
-        ("checker garble score (warning threshold)", g_flags),
+        ("checker 0.1 garble score (warning threshold)", g_flags),
         ("perplexity script (threshold from TED, 25% FPR)", [p >= ppl_cut for p in ppl]),
         (f"perplexity script (cut matched to {n_false} false alarms)", [p >= matched for p in ppl]),
         ("proselint 0.16", proselint_flags([r["text"] for r in held])),

@@ -131,7 +131,11 @@ def _shipped(rel: str) -> Path:
 
 
 def garble_path() -> Path:
-    return _shipped("garble/garble-lr.json")
+    """The shipped garble model: the token tagger (0.2) where present, else the 0.1 logistic model."""
+    try:
+        return _shipped("garble/garble-tagger.json")
+    except ModelError:
+        return _shipped("garble/garble-lr.json")
 
 
 def nli_folder() -> Path:

@@ -3,8 +3,8 @@
     python -m checker_dev.extract                  # LM features of the MQM/bio/TED articles (cached, resumable)
     python models/garble/train_tagger.py           # fit on news train, thresholds on news calib, table on dev
 
-Labels (checker_dev/garbledata.py): tokens inside a Major fluency / non-translation span of a garbled segment
-are positives, the other tokens of garbled and clean segments negatives, Minor fluency spans masked. The token
+Labels (checker_dev/garbledata.py): tokens inside a Major fluency / non-translation span are positives, Minor
+fluency spans masked, every other token negative; sentences of garbled and clean segments train the pooling. The token
 model is a logistic regression (L2, balanced classes); the sentence model a logistic regression over the pooled
 token probabilities and the article-level surprisal features, fitted on out-of-fold token probabilities (two
 folds by document) so it never sees the token model's in-sample confidence. A segment's score is the highest of
@@ -124,11 +124,11 @@ def predict(block: dict, x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(z @ np.asarray(block["coef"]) + block["intercept"])))
 
 
-def token_xy(sents: list[Sentence], labels: dict[tuple[str, int], str]) -> tuple[np.ndarray, np.ndarray]:
+def token_xy(sents: list[Sentence]) -> tuple[np.ndarray, np.ndarray]:
+    """Every token of every segment: Major fluency spans positive, Minor ones masked, the rest negative (a
+    segment with only accuracy or minor errors still has fluent tokens)."""
     xs, ys = [], []
     for s in sents:
-        if labels.get((s.article, s.seg)) not in ("garbled", "clean"):
-            continue
         keep = s.y_tok >= 0
         xs.append(s.x_tok[keep])
         ys.append(s.y_tok[keep])
@@ -167,12 +167,12 @@ def main() -> None:
     for f in (0, 1):
         fit_on = [s for s in train if fold[doc(s)] != f]
         held = [s for s in train if fold[doc(s)] == f and labels[(s.article, s.seg)] in ("garbled", "clean")]
-        x, y = token_xy(fit_on, labels)
+        x, y = token_xy(fit_on)
         tm = fit_lr(x, y, args.l2_token)
         rows, _ = sentence_matrix(held, tm)
         oof_rows.append(rows)
         oof_y += [labels[(s.article, s.seg)] == "garbled" for s in held]
-    x, y = token_xy(train, labels)
+    x, y = token_xy(train)
     print(f"token model: {len(y)} tokens, {int(y.sum())} positive", flush=True)
     token_model = fit_lr(x, y, args.l2_token)
     sentence_model = fit_lr(np.concatenate(oof_rows), np.array(oof_y, dtype=np.int8), args.l2_sentence)
