@@ -32,8 +32,10 @@ def load_garble(path: Path | None = None) -> GarbleScorer:
     """Read the model file once: the same bytes give the spec and the sha256 in reports."""
     from checker.modelstore import garble_path
 
-    raw = (path or garble_path()).read_bytes()
+    path = path or garble_path()
+    raw = path.read_bytes()
     spec = json.loads(raw)
+    spec["__dir__"] = str(path.parent)
     kind = spec.get("class", "logistic-surprisal")
     if kind not in SCORERS:
         raise ValueError(f"unknown garble scorer class {kind!r} (known: {', '.join(sorted(SCORERS))})")
@@ -112,7 +114,18 @@ class LogisticGarbleScorer:
         return out
 
 
-TOKEN_EXTRA = ("surprisal", "unigram", "adjusted", "excess")  # beside the hidden state
+# beside the hidden state: the token's own surprisal figures, and its neighbours' (a wrong word often shows
+# as surprise at the words after it)
+TOKEN_EXTRA = ("surprisal", "unigram", "adjusted", "excess", "prev_adjusted", "next_adjusted", "next2_adjusted",
+               "next_excess")
+
+
+def in_context(text: str, toks: list, index: list[list[int]], starts: list[int]) -> tuple[list, list[list[int]]]:
+    """Span tokens per sentence, without the article's first token: with nothing before it its surprisal says
+    nothing about the sentence (12-18 nats for any first word), and a one-sentence wire flash would otherwise
+    look garbled. Training and scoring both read sentences through this."""
+    kept = [[i for i in idx if i != 0] for idx in index]
+    return [span_tokens(text, toks, idx, start) for idx, start in zip(kept, starts)], kept
 POOLED = ("max_p", "top3_p", "mean_p", "noisy_or", "frac_hi")
 
 
@@ -122,8 +135,21 @@ def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
     import numpy as np
 
     h = np.asarray(hidden[idx], dtype=np.float32) if len(idx) else np.zeros((0, hidden.shape[1]), np.float32)
-    extra = np.array([[s, u, a, s - u] for s, u, a in zip(st.lm, st.unigram, st.adjusted)], dtype=np.float32)
-    return np.concatenate([h, extra.reshape(len(idx), len(TOKEN_EXTRA))], axis=1)
+    s = np.asarray(st.lm, dtype=np.float32)
+    u = np.asarray(st.unigram, dtype=np.float32)
+    a = np.asarray(st.adjusted, dtype=np.float32)
+
+    def shift(v, k):
+        out = np.zeros_like(v)
+        if k > 0:
+            out[:-k or None] = v[k:]
+        else:
+            out[-k:] = v[:k or None]
+        return out
+
+    extra = np.stack([s, u, a, s - u, shift(a, -1), shift(a, 1), shift(a, 2), shift(s - u, 1)], axis=1) \
+        if len(s) else np.zeros((0, len(TOKEN_EXTRA)), np.float32)
+    return np.concatenate([h, extra], axis=1)
 
 
 def pooled_features(p: Any) -> dict[str, float]:
@@ -138,11 +164,21 @@ def pooled_features(p: Any) -> dict[str, float]:
             "frac_hi": float((p >= 0.5).mean())}
 
 
-def _lr(block: dict[str, Any], x: Any) -> Any:
+def arrays(block: dict[str, Any]) -> dict[str, Any]:
+    """A model block from the JSON file as float32 arrays (parsed once, at load)."""
     import numpy as np
 
-    z = (x - np.asarray(block["mean"], np.float32)) / np.asarray(block["scale"], np.float32)
-    return 1.0 / (1.0 + np.exp(-(z @ np.asarray(block["coef"], np.float32) + block["intercept"])))
+    return {k: (np.asarray(v, np.float32) if isinstance(v, list) and k != "features" else v) for k, v in block.items()}
+
+
+def _lr(block: dict[str, Any], x: Any) -> Any:
+    """A logistic model, or with `w1` a one-hidden-layer MLP (ReLU), on standardised inputs."""
+    import numpy as np
+
+    z = (x - block["mean"]) / block["scale"]
+    if "w1" in block:
+        z = np.maximum(z @ block["w1"] + block["b1"], 0.0)
+    return 1.0 / (1.0 + np.exp(-(z @ block["coef"] + block["intercept"])))
 
 
 @register_scorer("token-tagger")
@@ -154,13 +190,17 @@ class TokenTaggerScorer:
     wants_hidden = True
 
     def __init__(self, spec: dict[str, Any], sha256: str) -> None:
-        self.token = spec["token"]
-        self.sentence = spec["sentence"]
+        self.token = arrays(spec["token"])
+        self.sentence = arrays(spec["sentence"])
         self.sentence_features: list[str] = self.sentence["features"]
         missing = set(self.sentence_features) - set(FEATURES) - set(POOLED)
         if missing:
             raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
         self.span_min: float = spec.get("span_min", 0.5)
+        # a wire flash of one or two sentences has no article around it: every token is more surprising, so its
+        # logit is shifted by an amount fitted on clean calib sentences checked alone (same false-alarm rate)
+        self.short_sentences: int = spec.get("short_sentences", 2)
+        self.short_shift: float = spec.get("short_shift", 0.0)
         self.threshold: float = spec["threshold"]
         self.warning: float = spec["warning"]
         self.name: str = spec.get("name", "garble-tagger")
@@ -176,15 +216,17 @@ class TokenTaggerScorer:
         text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
         if hidden is None:
             raise ValueError("the token-tagger garble scorer needs the LM's hidden states")
-        sts = [span_tokens(text, toks, idx, s.start) for idx, s in zip(article.token_index, article.sentences)]
+        sts, index = in_context(text, toks, article.token_index, [s.start for s in article.sentences])
         live = [i for i, st in enumerate(sts) if st.tokens]
         out = [GarbleVerdict(0.0) for _ in sts]
         for i, row in zip(live, sentence_features([sts[i] for i in live])):
-            seg, st, idx = article.sentences[i], sts[i], article.token_index[i]
+            seg, st, idx = article.sentences[i], sts[i], index[i]
             p = self.token_probabilities(hidden, st, idx)
             feats = {**row, **pooled_features(p)}
             x = np.array([[feats[f] for f in self.sentence_features]], dtype=np.float32)
             prob = float(_lr(self.sentence, x)[0])
+            if len(live) <= self.short_sentences and self.short_shift:
+                prob = 1.0 / (1.0 + math.exp(self.short_shift - math.log(max(prob, 1e-9) / max(1 - prob, 1e-9))))
             spans = self._spans(text, st, p, seg.start, seg.end)
             words = ", ".join(f"“{text[a:b]}”" for a, b in spans[:2])
             why = (f"{words} {'reads' if len(spans) == 1 else 'read'} as broken English here" if spans

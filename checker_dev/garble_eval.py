@@ -40,7 +40,7 @@ def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
     for s, v in zip(prose, verdicts):
         k = int(np.searchsorted(starts, s.start, side="right") - 1)
         g = a.segments[k]
-        row = out.setdefault(k, {"score": 0.0, "words": len(a.text[g.start:g.end].split()), "label": g.label,
+        row = out.setdefault(k, {"seg": k, "score": 0.0, "words": len(a.text[g.start:g.end].split()), "label": g.label,
                                  "strict": g.strict, "major": g.major, "spans": [], "tokens": []})
         if v.probability >= row["score"]:
             row["score"], row["spans"] = v.probability, v.spans
@@ -93,12 +93,13 @@ def span_overlap(rows: list[dict], warning: float) -> dict:
             "token_precision": tp / max(tp + fp, 1), "token_recall": tp / max(tp + fn, 1)}
 
 
-def report(scorer) -> list[str]:
+def report(scorer, split: str = "dev") -> list[str]:
     chosen = extract.selected(["news", "bio", "ted"])  # the articles with LM features (see extract.py)
-    sets = [("news 2020 dev", [a for a in chosen if a.domain == "news2020" and a.split == "dev"]),
-            ("news 2021 dev", [a for a in chosen if a.domain == "news2021" and a.split == "dev"]),
-            ("bio dev", [a for a in chosen if a.domain == "bio"]),
-            (f"TED ({sum(a.domain == 'ted' for a in chosen)} talks)", [a for a in chosen if a.domain == "ted"])]
+    sets = [(f"news 2020 {split}", [a for a in chosen if a.domain == "news2020" and a.split == split]),
+            (f"news 2021 {split}", [a for a in chosen if a.domain == "news2021" and a.split == split])]
+    if split == "dev":
+        sets += [("bio dev", [a for a in chosen if a.domain == "bio"]),
+                 (f"TED ({sum(a.domain == 'ted' for a in chosen)} talks)", [a for a in chosen if a.domain == "ted"])]
     lines = [f"garble scorer {scorer.name} v{scorer.version} ({scorer.sha256[:8]}): error ≥ {scorer.threshold:.3f}, "
              f"warning ≥ {scorer.warning:.3f}",
              f"{'set / label':<34}{'n g/c':>11}{'AUROC':>7}{'AP':>7}{'len AUROC':>10}{'strat.':>8}{'R@5%FA':>8}"
@@ -108,7 +109,7 @@ def report(scorer) -> list[str]:
         rows = rows_for(scorer, arts)
         if name.startswith("news"):
             all_news += rows
-        labels = ["loose", "strict"] if name == "news 2020 dev" else ["loose"]
+        labels = ["loose", "strict"] if name.startswith("news 2020") else ["loose"]
         for lab in labels:
             t = table(rows, lab, scorer.threshold, scorer.warning)
             if "auroc" not in t:
@@ -120,25 +121,64 @@ def report(scorer) -> list[str]:
                          f"{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
     t = table(all_news, "loose", scorer.threshold, scorer.warning)
     if "auroc" in t:
-        lines.append(f"{'news dev (2020+2021) / loose':<34}{t['garbled']:>5}/{t['clean']:<5}{t['auroc']:7.3f}"
+        lines.append(f"{f'news {split} (2020+2021) / loose':<34}{t['garbled']:>5}/{t['clean']:<5}{t['auroc']:7.3f}"
                      f"{t['ap']:7.3f}{t['length_auroc']:10.3f}{t['stratified_auroc']:8.3f}{t['recall_at_5fa']:8.2f}"
                      f"{t['length_recall_at_5fa']:9.2f}{t['error'][0]:7.2f}/{t['error'][1]:.2f}"
                      f"{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
         sp = span_overlap(all_news, scorer.warning)
-        lines.append(f"news dev underline: {sp['flagged']} flagged garbled segments, {sp['overlap']:.2f} overlap an "
+        lines.append(f"news {split} underline: {sp['flagged']} flagged garbled segments, "
+                     f"{sp['overlap']:.2f} overlap an "
                      f"annotated Major fluency span; token precision {sp['token_precision']:.2f}, "
                      f"recall {sp['token_recall']:.2f}")
+    return lines
+
+
+def alone_vs_in_article(scorer, n: int) -> list[str]:
+    """Short inputs: clean news dev segments checked alone (a one-line wire flash) against the same segments
+    inside their articles, at the error and warning thresholds. Needs the LM (one short pass per segment)."""
+    import random
+
+    from checker.engine import Engine
+    from checker.ingest import Document
+    from checker.models import Models
+
+    chosen = [a for a in extract.selected(["news"]) if a.split == "dev"]
+    pool = [(a, k) for a in chosen for k, g in enumerate(a.segments) if g.label == "clean"]
+    sample = random.Random(5).sample(pool, min(n, len(pool)))
+    engine = Engine(Models(garble=scorer))
+    inside, alone = [], []
+    for a, k in sample:
+        row = next((r for r in score_article(scorer, a, extract.load(a.text)) if r["seg"] == k), None)
+        g = a.segments[k]
+        report = engine.check(Document(a.text[g.start:g.end], "alone.txt", "0" * 64))
+        prose = [x.garble for x in report.sentences if x.kind == "sentence"]
+        if row is None or not prose:
+            continue  # a headline line: never judged, in or out of its article
+        inside.append(row["score"])
+        alone.append(max(prose))
+    lines = [f"short inputs: {len(alone)} clean news dev segments, checked alone vs inside their article"]
+    for name, cut in (("error", scorer.threshold), ("warning", scorer.warning)):
+        fa_in = sum(v >= cut for v in inside) / max(len(inside), 1)
+        fa_alone = sum(v >= cut for v in alone) / max(len(alone), 1)
+        lines.append(f"  false alarms at the {name} threshold: alone {fa_alone:.3f}, in the article {fa_in:.3f}")
     return lines
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--alone", type=int, default=0, help="also check this many clean dev segments alone (LM)")
+    ap.add_argument("--split", default="dev", choices=["dev", "calib"],
+                    help="calib: compare variants there (news only), never on dev")
     args = ap.parse_args()
     from checker.garble import load_garble
 
-    for line in report(load_garble(args.model)):
+    scorer = load_garble(args.model)
+    for line in report(scorer, args.split):
         print(line, flush=True)
+    if args.alone:
+        for line in alone_vs_in_article(scorer, args.alone):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

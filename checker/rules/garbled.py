@@ -12,12 +12,12 @@ class Garbled(Rule):
         "garbled", "Garbled", "error",
         "Sentence reads as broken or machine-garbled English.",
         (
-            "Every sentence is scored in context by a causal language model (Gemma 3 270M). Token surprisal is "
-            "turned into features (mean, worst short window with names and numbers discounted by their word "
-            "frequency, standing against the rest of the article) and a logistic model fitted on human MQM "
-            "annotations of machine translation gives a garble probability. At or above the threshold the "
-            "sentence is an error; in the band below it, a warning. The rule sees only English: a fluent "
-            "mistranslation with a plausible meaning passes."
+            "Every sentence is scored in context by a causal language model (Gemma 3 270M). The garble scorer "
+            "reads the LM pass (token surprisal and hidden states) and gives each sentence a probability of being "
+            "broken English, with the words it finds broken: the shipped scorer is a token tagger trained on "
+            "expert MQM error spans in machine-translated news. At or above the threshold the sentence is an "
+            "error; in the band below it, a warning. The rule sees only English: a fluent mistranslation with a "
+            "plausible meaning passes."
         ),
     ),)
     needs = ("garble",)
@@ -35,5 +35,5 @@ class Garbled(Rule):
             start, end = s.spans[0] if s.spans else (s.start, s.end)
             msg = f"Possibly garbled translation: {s.reason or 'unlikely English'} (garble score {s.garble:.2f})."
             out.append(Finding(self.id, sev, msg, [s.id], start, end, s.garble,
-                               spans=list(s.spans[1:]) if len(s.spans) > 1 else []))
+                               spans=list(s.spans) if len(s.spans) > 1 else []))
         return out

@@ -27,8 +27,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from checker.features import FEATURES, assign_tokens, sentence_features, span_tokens  # noqa: E402
-from checker.garble import POOLED, pooled_features, token_features  # noqa: E402
+from checker.features import FEATURES, assign_tokens, sentence_features  # noqa: E402
+from checker.garble import POOLED, in_context, pooled_features, token_features  # noqa: E402
 from checker.metrics import cut_for_false_alarms  # noqa: E402
 from checker.segment import segment  # noqa: E402
 from checker.tokens import TokenScore  # noqa: E402
@@ -59,8 +59,8 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray]) -> li
     prose = [s for s in segment(a.text) if s.kind == "sentence"]
     if not prose or not toks:
         return []
-    index = assign_tokens(a.text, toks, [(s.start, s.end) for s in prose])
-    sts = [span_tokens(a.text, toks, idx, s.start) for idx, s in zip(index, prose)]
+    sts, index = in_context(a.text, toks, assign_tokens(a.text, toks, [(s.start, s.end) for s in prose]),
+                            [s.start for s in prose])
     live = [i for i, st in enumerate(sts) if st.tokens]
     rows = sentence_features([sts[i] for i in live])
     seg_starts = [g.start for g in a.segments]
@@ -119,9 +119,37 @@ def fit_lr(x: np.ndarray, y: np.ndarray, l2: float, balanced: bool = True, iters
             "intercept": float(bias.item())}
 
 
+def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, weight_decay: float, epochs: int = 4, seed: int = 0) -> dict:
+    """One hidden layer (ReLU), balanced BCE, Adam; the same inference as checker.garble._lr with `w1`."""
+    import torch
+
+    torch.manual_seed(seed)
+    mean = x.mean(0)
+    scale = x.std(0) + 1e-6
+    xt = torch.from_numpy(((x - mean) / scale).astype(np.float32))
+    yt = torch.from_numpy(y.astype(np.float32))
+    pos = float(y.mean())
+    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1))
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for b in torch.randperm(len(yt), generator=gen).split(512):
+            w = torch.where(yt[b] > 0, 0.5 / pos, 0.5 / (1 - pos))
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(net(xt[b])[:, 0], yt[b], weight=w)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    l1, l2 = net[0], net[2]
+    return {"mean": mean.tolist(), "scale": scale.tolist(),
+            "w1": np.round(l1.weight.detach().numpy().T, 5).tolist(),
+            "b1": np.round(l1.bias.detach().numpy(), 5).tolist(),
+            "coef": np.round(l2.weight.detach().numpy()[0], 5).tolist(), "intercept": float(l2.bias.item())}
+
+
 def predict(block: dict, x: np.ndarray) -> np.ndarray:
-    z = (x - np.asarray(block["mean"])) / np.asarray(block["scale"])
-    return 1 / (1 + np.exp(-(z @ np.asarray(block["coef"]) + block["intercept"])))
+    from checker.garble import _lr, arrays
+
+    return _lr(arrays(block), x.astype(np.float32))
 
 
 def token_xy(sents: list[Sentence]) -> tuple[np.ndarray, np.ndarray]:
@@ -145,10 +173,41 @@ def sentence_matrix(sents: list[Sentence], token_model: dict) -> tuple[np.ndarra
     return np.array(rows, dtype=np.float64), probs
 
 
+def short_shift(spec: dict, n: int) -> float:
+    """The logit shift for one- and two-sentence inputs that gives clean calib segments checked alone the same
+    false-alarm rate at the error threshold (3 %) as inside their articles."""
+    import math
+    import random
+
+    from checker.engine import Engine
+    from checker.garble import TokenTaggerScorer
+    from checker.ingest import Document
+    from checker.models import Models
+
+    scorer = TokenTaggerScorer({**spec, "short_shift": 0.0}, "")
+    engine = Engine(Models(garble=scorer))
+    calib = [a for a in extract.selected(["news"]) if a.split == "calib"]
+    pool = [a.text[g.start:g.end] for a in calib for g in a.segments if g.label == "clean"]
+    scores = []
+    for text in random.Random(3).sample(pool, min(n, len(pool))):
+        prose = [s.garble for s in engine.check(Document(text, "alone.txt", "0" * 64)).sentences
+                 if s.kind == "sentence"]
+        if prose and len(prose) <= scorer.short_sentences:
+            scores.append(max(prose))
+    cut = cut_for_false_alarms(scores, 0.03)
+    logit = lambda p: math.log(max(p, 1e-9) / max(1 - p, 1e-9))  # noqa: E731
+    shift = max(0.0, logit(min(cut, 1 - 1e-6)) - logit(spec["threshold"]))
+    print(f"short inputs: {len(scores)} clean calib segments alone; logit shift {shift:.3f}", flush=True)
+    return round(shift, 4)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--l2-token", type=float, default=10.0)
     ap.add_argument("--l2-sentence", type=float, default=1.0)
+    ap.add_argument("--mlp", type=int, default=0, help="hidden units of an MLP token tagger (0: logistic)")
+    ap.add_argument("--short", type=int, default=200,
+                    help="clean calib segments checked alone to fit the short-input shift (runs the LM; 0: none)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
@@ -168,13 +227,13 @@ def main() -> None:
         fit_on = [s for s in train if fold[doc(s)] != f]
         held = [s for s in train if fold[doc(s)] == f and labels[(s.article, s.seg)] in ("garbled", "clean")]
         x, y = token_xy(fit_on)
-        tm = fit_lr(x, y, args.l2_token)
+        tm = fit_mlp(x, y, args.mlp, 0.01) if args.mlp else fit_lr(x, y, args.l2_token)
         rows, _ = sentence_matrix(held, tm)
         oof_rows.append(rows)
         oof_y += [labels[(s.article, s.seg)] == "garbled" for s in held]
     x, y = token_xy(train)
     print(f"token model: {len(y)} tokens, {int(y.sum())} positive", flush=True)
-    token_model = fit_lr(x, y, args.l2_token)
+    token_model = fit_mlp(x, y, args.mlp, 0.01) if args.mlp else fit_lr(x, y, args.l2_token)
     sentence_model = fit_lr(np.concatenate(oof_rows), np.array(oof_y, dtype=np.int8), args.l2_sentence)
     sentence_model["features"] = SENTENCE_FEATURES
 
@@ -189,11 +248,12 @@ def main() -> None:
     spec = {"class": "token-tagger", "name": "garble-tagger", "version": "2",
             "threshold": round(cut_for_false_alarms(clean, 0.03), 4),
             "warning": round(cut_for_false_alarms(clean, 0.10), 4), "span_min": 0.5,
-            "token": {k: [round(v, 6) for v in token_model[k]] if isinstance(token_model[k], list)
-                      else round(token_model[k], 6) for k in token_model},
+            "token": token_model,
             "sentence": sentence_model,
             "data": {"train_articles": len({s.article for s in train}), "train_tokens": int(len(y)),
                      "positive_tokens": int(y.sum()), "calib_clean_segments": len(clean)}}
+    if args.short:
+        spec["short_shift"] = short_shift(spec, args.short)
     args.out.write_text(json.dumps(spec) + "\n")
     print(f"wrote {args.out}: error ≥ {spec['threshold']}, warning ≥ {spec['warning']} (calib clean: {len(clean)})")
 
