@@ -1,8 +1,9 @@
 """Where reports go and how they are written: never torn, never overwriting each other.
 
-- Report paths mirror the inputs' paths below their common folder (`a/same.txt` → `a/same.html`,
-  `b/same.txt` → `b/same.html`); two inputs that would still share a name (`x.txt` and `x.md`), or an input
-  named like a batch file (`index.txt` beside `index.html`), keep their full file name (`x.txt.html`).
+- Report paths come from the inputs' names: a file's name, or its path below the folder it was found in
+  (`a/same.txt` → `a/same.html`, `b/same.txt` → `b/same.html`); names that still collide take in the folders
+  above them; two inputs that differ only in extension (`x.txt`, `x.md`), or an input named like a batch file
+  (`index.txt` beside `index.html`), keep their full file name (`x.txt.html`).
 - Every file is written to a temporary file in the same folder and renamed into place: a full disk or a
   killed run leaves the previous file or none, never half a report.
 - One run at a time writes an output folder: a second run waits for the first (a lock file in the folder).
@@ -38,40 +39,41 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _parts(path: str) -> tuple[str, ...]:
-    return Path(os.path.abspath(path)).parts
+def report_stems(named: list[tuple[str, str]]) -> dict[str, str]:
+    """Input path → report path without extension, relative to the output folder (posix separators).
 
-
-def report_stems(inputs: list[str]) -> dict[str, str]:
-    """Input path → report path without extension, relative to the output folder (posix separators)."""
-    files = [p for p in inputs if p != "-" and os.path.isfile(p)]  # devices, FIFOs, missing paths fail anyway
-    root: tuple[str, ...] = ()
-    if files:
-        parents = [_parts(p)[:-1] for p in files]
-        root = parents[0]
-        for par in parents[1:]:
-            n = 0
-            while n < min(len(root), len(par)) and root[n] == par[n]:
-                n += 1
-            root = root[:n]
+    `named` pairs each input with its name: its path below the folder it was found in, or its file name. Names
+    that still collide take in the folders above them, as few as make them unique (`a/same`, `b/same`); files
+    that differ only in extension, and names the batch files use, keep the extension (`x.txt`, `index.txt`)."""
+    names = {p: "/".join(_safe(part) for part in rel.split("/")) for p, rel in named}
+    by_stem: dict[str, list[str]] = {}
+    for p, rel in names.items():
+        by_stem.setdefault(_strip_ext(rel), []).append(p)
     out: dict[str, str] = {}
-    for p in inputs:
-        if p == "-":
-            rel = ["stdin"]
-        else:
-            parts = _parts(p)
-            rel = [_safe(part) for part in (parts[len(root):] if parts[:len(root)] == root else parts[-1:])]
-        out[p] = "/".join(rel)
-    taken: dict[str, list[str]] = {}
-    for p, rel in out.items():
-        stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
-        taken.setdefault(stem, []).append(p)
-    final: dict[str, str] = {}
-    for stem, owners in taken.items():
-        clash = len(owners) > 1 or stem in RESERVED
-        for p in owners:
-            final[p] = out[p] if clash else stem
-    return final
+    for stem, owners in by_stem.items():
+        if len(owners) == 1:
+            out[owners[0]] = names[owners[0]] if stem in RESERVED else stem
+            continue
+        out.update(_disambiguate(owners, names))
+    return out
+
+
+def _strip_ext(rel: str) -> str:
+    head, _, last = rel.rpartition("/")
+    base = last.rsplit(".", 1)[0] if "." in last.lstrip(".") else last
+    return f"{head}/{base}" if head else base
+
+
+def _disambiguate(owners: list[str], names: dict[str, str]) -> dict[str, str]:
+    """Widen each name with the folders above it until the names differ; else keep the extensions."""
+    paths = {p: [_safe(x) for x in Path(os.path.abspath(p)).parts] if p != "-" else ["stdin"] for p in owners}
+    least = max(len(names[p].split("/")) for p in owners)
+    longest = max(len(v) for v in paths.values())
+    for k in range(least, longest + 1):
+        cand = {p: _strip_ext("/".join(parts[-k:])) for p, parts in paths.items()}
+        if len(set(cand.values())) == len(cand):
+            return cand
+    return {p: names[p] for p in owners}
 
 
 def _safe(part: str) -> str:

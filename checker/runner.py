@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from checker.engine import Engine
 from checker.errors import CheckerError
 from checker.findings import FailedInput, Report
-from checker.ingest import expand_paths, read_path
+from checker.ingest import expand_with_names, read_path
 from checker.models import Models, default_models
 from checker.outputs import prepare_folder, report_stems, run_lock, write_batch, write_report
 from checker.render.safe import printable
@@ -56,10 +56,11 @@ def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
     """Check every input; a bad input or an unwritable report is one failure line, never the end of the batch.
     `stop()` names a signal once one asked the run to end: the current file is finished, no further file is
     started, and the batch files are written for what is done. A KeyboardInterrupt abandons the current file."""
-    files = list(dict.fromkeys(expand_paths(paths, include, exclude)))
+    named = list(dict.fromkeys(expand_with_names(paths, include, exclude)))
+    files = list(dict.fromkeys(p for p, _ in named))
     batch = Batch(total=len(files))
     prepare_folder(out)
-    stems = report_stems(files)
+    stems = report_stems(named)
     progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True,
                         disable=console is None or len(files) < 2)

@@ -51,7 +51,7 @@ def test_inserted_denial_contradicts_mobilisation_and_is_linked(checker, seed_te
     mobilised = next(s.id for s in report.sentences if s.text.startswith("Since October, Russia has mobilized"))
     found = [f for f in report.findings if f.rule == "contradiction" and set(f.sentences) == {denied, mobilised}]
     assert found
-    assert "“not mobilized” vs “mobilized”" in found[0].message  # says which words clash and how
+    assert "negated in one, not the other: “mobilized” vs “not mobilized”" in found[0].message  # which words, how
     # the HTML report joins the two sentences: the finding links both and lists both in data-sentences
     from checker.render.html import HtmlRenderer
 

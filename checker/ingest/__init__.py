@@ -209,6 +209,14 @@ def read_path(path: str, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_BY
 def expand_paths(paths: list[str], include: list[str] | None = None,
                  exclude: list[str] | None = None) -> Iterator[str]:
     """Files as given; folders walked for article files in a stable order, filtered by glob patterns."""
+    for path, _rel in expand_with_names(paths, include, exclude):
+        yield path
+
+
+def expand_with_names(paths: list[str], include: list[str] | None = None,
+                      exclude: list[str] | None = None) -> Iterator[tuple[str, str]]:
+    """(file, name) pairs: a file given is named by its file name, a file found in a folder by its path below
+    that folder (posix). Report paths are built from these names."""
     for path in paths:
         p = Path(path)
         if path != "-" and p.is_dir():
@@ -223,12 +231,12 @@ def expand_paths(paths: list[str], include: list[str] | None = None,
                     continue
                 if exclude and any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(f.name, g) for g in exclude):
                     continue
-                found.append(str(f))
+                found.append((str(f), rel))
             if not found:
-                yield path  # reported as an error for that path
+                yield path, p.name or path  # reported as an error for that path
             yield from found
         else:
-            yield path
+            yield path, "stdin" if path == "-" else p.name
 
 
 def sha256_bytes(data: bytes) -> str:
