@@ -18,6 +18,11 @@ segments: checker never trained on them).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev (dev sets) lives in the repository
+
 import json
 
 from checker_dev.devdata import SEED, seed_labels, talk_of

@@ -7,6 +7,11 @@ Articles are built from the seed and TED MQM talk segments (news-like prose, rea
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev (dev sets) lives in the repository
+
 import time
 
 from checker.findings import SentenceResult

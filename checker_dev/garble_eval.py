@@ -41,10 +41,11 @@ def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
         k = int(np.searchsorted(starts, s.start, side="right") - 1)
         g = a.segments[k]
         row = out.setdefault(k, {"seg": k, "score": 0.0, "words": len(a.text[g.start:g.end].split()), "label": g.label,
-                                 "strict": g.strict, "major": g.major, "spans": [], "tokens": []})
+                                 "strict": g.strict, "major": g.major, "spans": [], "tokens": [], "surprisal": []})
         if v.probability >= row["score"]:
             row["score"], row["spans"] = v.probability, v.spans
         row["tokens"] += [(toks[i].start, toks[i].end) for i in index[prose.index(s)]]
+        row["surprisal"] += [toks[i].surprisal for i in index[prose.index(s)] if i]
     return list(out.values())
 
 
@@ -64,12 +65,14 @@ def table(rows: list[dict], label: str, threshold: float, warning: float) -> dic
     y = [r[key] == "garbled" for r in sub]
     s = [r["score"] for r in sub]
     w = [float(r["words"]) for r in sub]
+    ppl = [float(np.mean(r["surprisal"])) if r["surprisal"] else 0.0 for r in sub]
     out = {"garbled": sum(y), "clean": len(y) - sum(y)}
     if not sum(y) or sum(y) == len(y):
         return out
     rec_e, fa_e = rates_at(y, s, threshold)
     rec_w, fa_w = rates_at(y, s, warning)
     out.update({"auroc": auroc(y, s), "ap": average_precision(y, s), "length_auroc": auroc(y, w),
+                "ppl_auroc": auroc(y, ppl),
                 "length_ap": average_precision(y, w), "stratified_auroc": stratified_auroc(y, s, w),
                 "recall_at_5fa": recall_at_false_alarms(y, s, 0.05),
                 "length_recall_at_5fa": recall_at_false_alarms(y, w, 0.05),
@@ -125,6 +128,8 @@ def report(scorer, split: str = "dev") -> list[str]:
                      f"{t['ap']:7.3f}{t['length_auroc']:10.3f}{t['stratified_auroc']:8.3f}{t['recall_at_5fa']:8.2f}"
                      f"{t['length_recall_at_5fa']:9.2f}{t['error'][0]:7.2f}/{t['error'][1]:.2f}"
                      f"{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
+        lines.append(f"  baseline, a perplexity script (mean token surprisal): AUROC {t['ppl_auroc']:.3f}; "
+                     f"word count: AUROC {t['length_auroc']:.3f}")
         sp = span_overlap(all_news, scorer.warning)
         lines.append(f"news {split} underline: {sp['flagged']} flagged garbled segments, "
                      f"{sp['overlap']:.2f} overlap an "
