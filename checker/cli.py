@@ -27,6 +27,9 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 FailOn = Enum("FailOn", {level: level for level in FAIL_ON}, type=str)  # from the one severity list
+FormatsOption = Annotated[list[str] | None, typer.Option(
+    "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")]
 
 
 def _version(value: bool) -> None:
@@ -62,6 +65,14 @@ def fail(message: str) -> None:
     raise typer.Exit(EXIT_ERROR)
 
 
+def check_formats(formats: list[str]) -> None:
+    from checker.render import RENDERERS
+
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
+
+
 @contextlib.contextmanager
 def stop_on_signals():
     """The first SIGINT/SIGTERM lets the current file finish and stops the batch (its files are still written);
@@ -87,9 +98,8 @@ def stop_on_signals():
 @app.command()
 def check(
     paths: Annotated[list[str], typer.Argument(help="Files or folders to check; '-' reads stdin.")],
-    format: Annotated[list[str] | None, typer.Option(
-        "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")] = Path("reports"),
+    format: FormatsOption = None,
+    out: OutOption = Path("reports"),
     fail_on: Annotated[FailOn | None, typer.Option(help="Lowest severity that makes the exit code 1.")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
                                                     help="Garble probability for an error.")] = None,
@@ -110,7 +120,6 @@ def check(
     from checker.baseline import write_baseline as save_baseline
     from checker.config import load_config
     from checker.ingest import READERS
-    from checker.render import RENDERERS
     from checker.runner import load_checker, run_batch
     from checker.settings import Settings
 
@@ -120,9 +129,7 @@ def check(
     except CheckerError as exc:
         fail(str(exc))
     formats = format or cfg.formats
-    unknown = [f for f in formats if f not in RENDERERS]
-    if unknown:
-        fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
+    check_formats(formats)
     if input_format and input_format not in READERS:
         fail(f"unknown input format {input_format} (choose from {', '.join(sorted(READERS))})")
     try:
@@ -171,19 +178,15 @@ def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
 @app.command()
 def render(
     reports: Annotated[list[str], typer.Argument(help="checker-report/1 JSON files written by `checker check`.")],
-    format: Annotated[list[str] | None, typer.Option(
-        "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")] = Path("reports"),
+    format: FormatsOption = None,
+    out: OutOption = Path("reports"),
     fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn["error"],
 ) -> None:
     """Re-render saved JSON reports in other formats, without loading any model."""
-    from checker.render import RENDERERS
     from checker.runner import render_batch
 
     formats = format or ["html"]
-    unknown = [f for f in formats if f not in RENDERERS]
-    if unknown:
-        fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
+    check_formats(formats)
     try:
         batch = render_batch(reports, formats, out)
     except CheckerError as exc:

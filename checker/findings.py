@@ -39,7 +39,7 @@ class SentenceResult(Segment):
 
     @classmethod
     def of(cls, seg: Segment) -> SentenceResult:
-        return cls(seg.id, seg.start, seg.end, seg.text, seg.kind, seg.paragraph)
+        return cls(seg.id, seg.start, seg.end, seg.text, seg.kind, seg.paragraph, seg.cut)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "start": self.start, "end": self.end, "text": self.text,
@@ -51,11 +51,13 @@ class SentenceResult(Segment):
             d["spans"] = [list(sp) for sp in self.spans]
         if self.reason:
             d["reason"] = self.reason
+        if self.cut:
+            d["cut"] = True
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SentenceResult:
-        return cls(d["id"], d["start"], d["end"], d["text"], d["kind"], d.get("paragraph", 0),
+        return cls(d["id"], d["start"], d["end"], d["text"], d["kind"], d.get("paragraph", 0), d.get("cut", False),
                    garble=d.get("garble", 0.0), flagged=d.get("flagged", False),
                    tokens=[TokenOut(t["start"], t["end"], t["surprisal"]) for t in d.get("tokens", [])],
                    features=dict(d.get("features", {})), spans=[(a, b) for a, b in d.get("spans", [])],

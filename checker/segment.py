@@ -44,6 +44,7 @@ class Segment:
     text: str
     kind: str
     paragraph: int
+    cut: bool = False  # a piece of a run with no sentence end in MAX_SENTENCE characters
 
 
 TERMINAL = (".", "!", "?", "…")
@@ -111,7 +112,7 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return trimmed
 
 
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     spans = []
     cur = start
     for m in BOUNDARY_RE.finditer(text, start, end):
@@ -126,7 +127,7 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cur = m.end(3)
     if cur < end:
         spans.append((cur, end))
-    return [piece for a, b in spans for piece in _cap(text, a, b)]
+    return [(x, y, len(pieces) > 1) for a, b in spans for pieces in [_cap(text, a, b)] for x, y in pieces]
 
 
 def _cap(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -152,14 +153,14 @@ def segment(text: str) -> list[Segment]:
         for a, b in _paragraphs(text, block.start(), block.end()):
             para = text[a:b]
             if DATELINE_RE.match(para):
-                kinds = [("dateline", a, b)]
+                kinds = [("dateline", a, b, False)]
             elif CREDIT_RE.match(para):
-                kinds = [("credit", a, b)]
+                kinds = [("credit", a, b, False)]
             elif _is_heading(para, 20 if not segments else 14):  # the first line may be a long headline
-                kinds = [("heading", a, b)]
+                kinds = [("heading", a, b, False)]
             else:
-                kinds = [("sentence", s, e) for s, e in _sentence_spans(text, a, b)]
-            for kind, s, e in kinds:
-                segments.append(Segment(len(segments), s, e, text[s:e], kind, p_index))
+                kinds = [("sentence", s, e, cut) for s, e, cut in _sentence_spans(text, a, b)]
+            for kind, s, e, cut in kinds:
+                segments.append(Segment(len(segments), s, e, text[s:e], kind, p_index, cut))
             p_index += 1
     return segments

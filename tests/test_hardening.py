@@ -308,6 +308,8 @@ def test_one_huge_line_is_cut_and_rules_stay_fast(fakes):
     report = Engine(fakes).check(Document(text, "long.txt", "0" * 64))
     assert time.perf_counter() - t < 30
     assert max(len(s.text) for s in report.sentences) <= 1500
+    notes = [f for f in report.findings if f.rule == "overlong-sentence"]
+    assert len(notes) == 1 and notes[0].severity == "info" and "without a sentence end" in notes[0].message
 
 
 # fuzz ---------------------------------------------------------------------------------------------------------

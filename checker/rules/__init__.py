@@ -96,4 +96,5 @@ from checker.rules import garbled as _garbled  # noqa: E402,F401
 from checker.rules import name_suspect as _name_suspect  # noqa: E402,F401
 from checker.rules import name_variant as _name_variant  # noqa: E402,F401
 from checker.rules import number_mismatch as _number_mismatch  # noqa: E402,F401
+from checker.rules import overlong as _overlong  # noqa: E402,F401
 from checker.rules import self_reference as _self_reference  # noqa: E402,F401
