@@ -164,6 +164,15 @@ def installed() -> list[ModelInfo]:
     infos = [ModelInfo(LM_NAME, lm_version, LM_LICENCE, str(folder), lm_sha, stamp.exists())]
     nf = nli_folder()
     sha = nli_expected_sha() or ""
-    infos.append(ModelInfo(NLI_NAME, "1", "MIT weights; trained on SNLI (CC BY-SA 4.0)", str(nf), sha,
-                           (nf / "model.safetensors").exists()))
+    card = json.loads((nf / "metrics.json").read_text()) if (nf / "metrics.json").exists() else {}
+    infos.append(ModelInfo(NLI_NAME, str(card.get("version", "1")),
+                           "MIT weights; trained on SNLI, MultiNLI, ConjNLI, DocNLI, MQM news (see its model card)",
+                           str(nf), sha, (nf / "model.safetensors").exists()))
+    try:
+        gp = garble_path()
+        spec = json.loads(gp.read_text())
+        infos.append(ModelInfo(spec.get("name", "garble"), str(spec.get("version", "1")),
+                               "Apache-2.0; trained on WMT news MQM (Apache-2.0)", str(gp), sha256_file(gp), True))
+    except (ModelError, OSError, ValueError):
+        pass
     return infos
