@@ -55,6 +55,7 @@ wheel-check: setup
 # ~45 min the first time), the 0.1 model on the same sets, and the seed through `checker eval --labels`
 eval: setup
 	$(BIN)/python -m checker_dev.extract
+	$(BIN)/python -m checker_dev.extract --all-train --sets news
 	$(BIN)/python -m checker_dev.garble_eval
 	$(BIN)/python -m checker_dev.garble_eval --model models/garble/garble-lr.json
 	$(BIN)/checker eval --labels seeds/000_a4ddab08513021e3.labels.tsv

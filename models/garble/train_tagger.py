@@ -80,10 +80,10 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray]) -> li
     return out
 
 
-def load_all(sets: list[str]) -> tuple[list[Sentence], dict[str, garbledata.Article]]:
+def load_all(sets: list[str], all_train: bool) -> tuple[list[Sentence], dict[str, garbledata.Article]]:
     sentences: list[Sentence] = []
     arts: dict[str, garbledata.Article] = {}
-    for a in extract.selected(sets):
+    for a in extract.selected(sets, all_train):
         f = extract.load(a.text)
         if f is None:
             continue
@@ -206,12 +206,14 @@ def main() -> None:
     ap.add_argument("--l2-token", type=float, default=10.0)
     ap.add_argument("--l2-sentence", type=float, default=1.0)
     ap.add_argument("--mlp", type=int, default=0, help="hidden units of an MLP token tagger (0: logistic)")
+    ap.add_argument("--all-train", action="store_true",
+                    help="train on every news train translation (extract with --all-train first)")
     ap.add_argument("--short", type=int, default=200,
                     help="clean calib segments checked alone to fit the short-input shift (runs the LM; 0: none)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
-    sents, arts = load_all(["news"])
+    sents, arts = load_all(["news"], args.all_train)
     labels = {(k, i): g.label for k, a in arts.items() for i, g in enumerate(a.segments)}
     train = [s for s in sents if s.split == "train"]
     print(f"{len(arts)} news articles with features; {len(sents)} sentences, {len(train)} in train", flush=True)
