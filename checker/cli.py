@@ -44,6 +44,18 @@ def root(version: Annotated[bool, typer.Option("--version", callback=_version, i
     """checker reads wire copy and flags garbled sentences and internal inconsistencies."""
 
 
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota (containers, CI runners)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
+
+
 def quiet_model_loading() -> None:
     """Loading bars are noise in a linter's output; switched off here, at the CLI's edge, not by loading."""
     from transformers.utils import logging as hf_logging
@@ -112,7 +124,7 @@ def check(
     write_baseline: Annotated[Path | None, typer.Option(help="Record current findings as the baseline.")] = None,
     max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this many bytes.")] = 1_000_000,
     threads: Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
-                                                help="Torch threads (default: torch's own choice).")] = None,
+                                                help="Torch threads (default: the CPUs this process may use).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
@@ -125,7 +137,8 @@ def check(
 
     try:
         cfg = load_config(paths, config)
-        settings = Settings.build(cfg, threshold=threshold, warning=None, max_bytes=max_bytes, threads=threads)
+        settings = Settings.build(cfg, threshold=threshold, warning=None, max_bytes=max_bytes,
+                                  threads=threads or available_cpus())
     except CheckerError as exc:
         fail(str(exc))
     formats = format or cfg.formats
@@ -286,6 +299,10 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # OpenMP threads sleep instead of spinning while they wait: beside one busy process the warm seed check takes
+    # 1.5x its idle time instead of 9x (benchmarks/contention.py). Read when torch starts; set OMP_WAIT_POLICY to
+    # override.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         code = app(args=argv, standalone_mode=False)
     except (typer.Exit, getattr(click_exc, "Exit", typer.Exit)) as exc:
