@@ -37,15 +37,15 @@ def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
     verdicts = scorer.score(ArticleScores(a.text, prose, LMOutput(toks, hidden), index))
     starts = [g.start for g in a.segments]
     out: dict[int, dict] = {}
-    for s, v in zip(prose, verdicts):
+    for s, v, idx in zip(prose, verdicts, index):
         k = int(np.searchsorted(starts, s.start, side="right") - 1)
         g = a.segments[k]
         row = out.setdefault(k, {"seg": k, "score": 0.0, "words": len(a.text[g.start:g.end].split()), "label": g.label,
                                  "strict": g.strict, "major": g.major, "spans": [], "tokens": [], "surprisal": []})
         if v.probability >= row["score"]:
             row["score"], row["spans"] = v.probability, v.spans
-        row["tokens"] += [(toks[i].start, toks[i].end) for i in index[prose.index(s)]]
-        row["surprisal"] += [toks[i].surprisal for i in index[prose.index(s)] if i]
+        row["tokens"] += [(toks[i].start, toks[i].end) for i in idx]
+        row["surprisal"] += [toks[i].surprisal for i in idx if i]
     return list(out.values())
 
 
@@ -152,8 +152,11 @@ def alone_vs_in_article(scorer, n: int) -> list[str]:
     sample = random.Random(5).sample(pool, min(n, len(pool)))
     engine = Engine(Models(garble=scorer))
     inside, alone = [], []
+    scored: dict[str, list[dict]] = {}  # one article can give several sampled segments: score it once
     for a, k in sample:
-        row = next((r for r in score_article(scorer, a, extract.load(a.text)) if r["seg"] == k), None)
+        if a.key not in scored:
+            scored[a.key] = score_article(scorer, a, extract.load(a.text))
+        row = next((r for r in scored[a.key] if r["seg"] == k), None)
         g = a.segments[k]
         report = engine.check(Document(a.text[g.start:g.end], "alone.txt", "0" * 64))
         prose = [x.garble for x in report.sentences if x.kind == "sentence"]
