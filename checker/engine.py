@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from checker.features import assign_tokens
+from checker.features import assign_tokens, visible_start
 from checker.findings import FLAGGING, Finding, Report, SentenceResult, TokenOut
 from checker.ingest import Document
 from checker.models import ArticleScores, LMOutput, Models
@@ -84,7 +84,7 @@ class Engine:
         """Attach tokens to every segment; score prose sentences with the garble scorer (when it is needed)."""
         index = assign_tokens(text, lm_out.tokens, [(s.start, s.end) for s in sentences])
         for s, idx in zip(sentences, index):
-            s.tokens = [TokenOut(*_visible(text, lm_out.tokens[i].start, lm_out.tokens[i].end),
+            s.tokens = [TokenOut(visible_start(text, lm_out.tokens[i]), lm_out.tokens[i].end,
                                  lm_out.tokens[i].surprisal) for i in idx]
         if "garble" not in self.needs:
             return
@@ -131,9 +131,3 @@ class Engine:
         for s in sentences:
             s.flagged = s.id in flagged
 
-
-def _visible(text: str, start: int, end: int) -> tuple[int, int]:
-    """A token's span without the leading whitespace the tokenizer folds into it."""
-    while start < end and text[start].isspace():
-        start += 1
-    return start, end

@@ -41,7 +41,8 @@ class SpanTokens:
     adjusted: list[float]
 
 
-def _core_start(text: str, tok: TokenScore) -> int:
+def visible_start(text: str, tok: TokenScore) -> int:
+    """Where a token's text starts once the whitespace the tokenizer folds into it is skipped."""
     s = tok.start
     while s < tok.end and text[s].isspace():
         s += 1
@@ -54,7 +55,7 @@ def assign_tokens(text: str, tokens: Sequence[TokenScore], spans: Sequence[tuple
     order = sorted(range(len(spans)), key=lambda i: spans[i][0])
     j = 0
     for ti, tok in enumerate(tokens):
-        pos = _core_start(text, tok)
+        pos = visible_start(text, tok)
         if pos >= tok.end:
             continue  # whitespace-only tokens (paragraph breaks) belong to no sentence
         while j < len(order) and spans[order[j]][1] <= pos:
@@ -75,7 +76,7 @@ def span_tokens(text: str, tokens: Sequence[TokenScore], idx: list[int], span_st
     counts: dict[int, int] = {}
     owner: list[int | None] = []
     for t in toks:
-        pos = _core_start(text, t)
+        pos = visible_start(text, t)
         while wi < len(words) and words[wi][1] <= pos:
             wi += 1
         w = wi if wi < len(words) and words[wi][0] <= pos < words[wi][1] else None

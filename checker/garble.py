@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from checker.features import FEATURES, most_surprising_window, sentence_features, span_tokens
+from checker.features import FEATURES, most_surprising_window, sentence_features, span_tokens, visible_start
 from checker.models import ArticleScores, GarbleScorer, GarbleVerdict
 
 SCORERS: dict[str, Callable[[dict[str, Any], str], GarbleScorer]] = {}
@@ -106,10 +106,7 @@ class LogisticGarbleScorer:
             seg = article.sentences[i]
             a, b = most_surprising_window(sts[i])
             window = sts[i].tokens[a:b]
-            first = window[0].start
-            while first < window[0].end and text[first].isspace():
-                first += 1
-            span = whole_words(text, first, window[-1].end, seg.start, seg.end)
+            span = whole_words(text, visible_start(text, window[0]), window[-1].end, seg.start, seg.end)
             out[i] = GarbleVerdict(self.probability(row), [span], reason(text, span, self.contributions(row)), row)
         return out
 
@@ -257,8 +254,5 @@ class TokenTaggerScorer:
         runs.sort(reverse=True)
         spans = []
         for _, a, b in runs[:3]:
-            first = st.tokens[a].start
-            while first < st.tokens[a].end and text[first].isspace():
-                first += 1
-            spans.append(whole_words(text, first, st.tokens[b].end, lo, hi))
+            spans.append(whole_words(text, visible_start(text, st.tokens[a]), st.tokens[b].end, lo, hi))
         return sorted(set(spans))
