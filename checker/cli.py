@@ -189,6 +189,56 @@ def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token-file.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Checks that run at once (one shared model set).")] = 1,
+    queue: Annotated[int, typer.Option(min=0, max=10_000, help="Checks that may wait; beyond that: 429.")] = 8,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds a request may take, queueing included (504).")
+                       ] = 120.0,
+    token_file: Annotated[Path | None, typer.Option(help="File holding the Bearer token clients must send.")] = None,
+    insecure_no_auth: Annotated[bool, typer.Option("--insecure-no-auth",
+                                                   help="Allow a non-loopback bind without a token.")] = False,
+    keep: Annotated[Path | None, typer.Option(help="Also write every report (JSON, HTML) to this folder.")] = None,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse request bodies larger than this (413).")] = 1_000_000,
+    threads: Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
+                                                help="Torch threads (default: the CPUs this process may use).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config file (default: found upward from here).")] = None,
+) -> None:
+    """Serve the editors' web page and the HTTP API (POST /v1/check) on one loaded model set."""
+    from checker.config import load_config
+    from checker.runner import build_engine
+    from checker.server import ServeOptions, is_loopback
+    from checker.server import serve as run_server
+    from checker.settings import Settings
+
+    token = None
+    if token_file:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read token file {token_file}: {getattr(exc, 'strerror', None) or exc}")
+        if len(token) < 16:
+            fail(f"token in {token_file} is shorter than 16 characters")
+    if not is_loopback(host) and token is None and not insecure_no_auth:
+        fail(f"binding {host} exposes the service beyond this machine: give --token-file (or --insecure-no-auth)")
+    try:
+        cfg = load_config([], config)
+        settings = Settings.build(cfg, threshold=None, warning=None, max_bytes=max_bytes,
+                                  threads=threads or available_cpus())
+    except CheckerError as exc:
+        fail(str(exc))
+    quiet_model_loading()
+    options = ServeOptions(workers=workers, queue=queue, timeout=timeout, max_bytes=max_bytes, token=token,
+                           keep=keep, fail_on=cfg.fail_on)
+    try:
+        run_server(lambda: build_engine(settings), host, port, options,
+                   announce=lambda line: err_console.print(line, markup=False, highlight=False))
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+@app.command()
 def render(
     reports: Annotated[list[str], typer.Argument(help="checker-report/1 JSON files written by `checker check`.")],
     format: FormatsOption = None,

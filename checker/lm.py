@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 
 import torch
@@ -40,6 +41,7 @@ class LanguageModel:
             torch.set_num_threads(threads)
         self.dtype = dtype or best_dtype()
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self._tok_lock = threading.Lock()  # a fast tokenizer is not safe across threads (server workers)
         self.model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=self.dtype)
         self.model.eval()
         if not 0 <= context < window - 1:
@@ -70,13 +72,15 @@ class LanguageModel:
     @torch.inference_mode()
     def propose(self, prefix: str, max_new_tokens: int = 6) -> tuple[str, float]:
         """The word the model expects after `prefix` (greedy) and its surprisal in nats."""
-        ids = [self.tokenizer.bos_token_id] + self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
+        with self._tok_lock:
+            ids = [self.tokenizer.bos_token_id] + self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
         gen = self.model.generate(torch.tensor([ids]), max_new_tokens=max_new_tokens, do_sample=False,
                                   output_scores=True, return_dict_in_generate=True, pad_token_id=0)
         new = gen.sequences[0, len(ids):].tolist()
         word, total = "", 0.0
         for k, tid in enumerate(new):
-            piece = self.tokenizer.convert_ids_to_tokens(tid)
+            with self._tok_lock:
+                piece = self.tokenizer.convert_ids_to_tokens(tid)
             text = piece.replace("▁", " ")
             if k > 0 and (text.startswith(" ") or not text.strip().replace("-", "").isalpha()):
                 break
@@ -87,7 +91,8 @@ class LanguageModel:
         return word.strip(), total
 
     def pieces(self, text: str) -> list[str]:
-        return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        with self._tok_lock:
+            return self.tokenizer.convert_ids_to_tokens(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     @property
     def dtype_name(self) -> str:
@@ -96,7 +101,8 @@ class LanguageModel:
     @torch.inference_mode()
     def score(self, text: str, *, hidden: bool = False) -> LMOutput:
         """Every token's surprisal in context; with hidden=True also the final hidden state of each token."""
-        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        with self._tok_lock:
+            enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids: list[int] = enc["input_ids"]
         offsets: list[tuple[int, int]] = enc["offset_mapping"]
         if not ids:
@@ -120,6 +126,7 @@ class LanguageModel:
             if states is not None:
                 states[start:ctx_start + len(chunk)] = h[first:].to(torch.float16)
             start = ctx_start + len(chunk)
-        pieces = self.tokenizer.convert_ids_to_tokens(ids)
+        with self._tok_lock:
+            pieces = self.tokenizer.convert_ids_to_tokens(ids)
         tokens = [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
         return LMOutput(tokens, states.numpy() if states is not None else None)

