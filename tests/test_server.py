@@ -1,0 +1,205 @@
+"""`checker serve` with the real models: the API answers what `checker check` finds, stays whole under load,
+and the editors' page works in a real browser (Debian's Chromium via Playwright) with no network."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEED
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+NITF = ROOT / "tests" / "samples" / "wire.nitf.xml"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One real server for the module: models load once, as in production."""
+    import httpx
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "checker", "serve", "--port", str(port), "--queue", "4",
+                             "--timeout", "300"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {proc.stderr.read()}")
+            try:
+                if httpx.get(url + "/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("server never became ready")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_curl_seed_gives_the_same_findings_as_checker_check(server, tmp_path):
+    got = subprocess.run(["curl", "-sS", "--fail-with-body", "--data-binary", f"@{SEED}", "-H",
+                          "Content-Type: text/plain", server + "/v1/check"], capture_output=True, text=True,
+                         timeout=300)
+    assert got.returncode == 0, got.stdout + got.stderr
+    answer = json.loads(got.stdout)
+    cli = subprocess.run([sys.executable, "-m", "checker", "check", str(SEED), "-f", "json", "-o", str(tmp_path),
+                          "-q"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert cli.returncode == 1, cli.stderr
+    local = json.loads((tmp_path / f"{SEED.stem}.json").read_text())
+    assert answer["findings"] == local["findings"]
+    assert answer["signature"] == local["signature"]
+    assert {f["rule"] for f in answer["findings"]} >= {"self-reference", "garbled"}
+
+
+def test_oversize_and_wrong_type(server):
+    import httpx
+
+    r = httpx.post(server + "/v1/check", content=b"word " * 300_000, headers={"Content-Type": "text/plain"})
+    assert r.status_code == 413
+    r = httpx.post(server + "/v1/check", content=SEED.read_bytes(), headers={"Content-Type": "application/pdf"})
+    assert r.status_code == 415
+
+
+def test_24_concurrent_requests_are_answered_200_or_429(server):
+    import httpx
+
+    body = SEED.read_bytes()
+
+    def one(_: int) -> int:
+        return httpx.post(server + "/v1/check", content=body, headers={"Content-Type": "text/plain"},
+                          timeout=600).status_code
+
+    with ThreadPoolExecutor(24) as pool:
+        codes = list(pool.map(one, range(24)))
+    assert len(codes) == 24 and set(codes) <= {200, 429}, codes
+    assert codes.count(200) >= 5  # one running and four queued were always admitted
+
+
+# -- the page in a browser --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: `apt-get install chromium` (make test does this)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str):
+    """The page with every request outside the server refused and recorded (the network is 'off')."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    seen = {"outside": [], "errors": [], "dialogs": []}
+
+    def route(r):
+        if r.request.url.startswith((url, "blob:", "data:")):
+            r.continue_()
+        else:
+            seen["outside"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.goto(url + "/")
+    return page, seen
+
+
+def wait_for(condition, seconds: float = 300.0) -> None:
+    """Polled from Python: the page's policy forbids the eval that Playwright's wait_for_function uses."""
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.2)
+
+
+def run_check(page) -> None:
+    page.click("#check")
+    message = page.locator("#message")
+    wait_for(lambda: (message.text_content() or "").startswith("Checked in") or
+             message.get_attribute("class") == "error")
+    assert message.get_attribute("class") != "error", message.text_content()
+
+
+@pytest.mark.browser
+def test_page_paste_check_click_and_recheck(browser, server):
+    page, seen = open_page(browser, server)
+    page.fill("#text", SEED.read_text(encoding="utf-8"))
+    run_check(page)
+    report = page.frame_locator("#report")
+    assert report.locator('.finding[data-rule="self-reference"]').count() == 1
+    assert report.locator('.finding[data-rule="garbled"]').count() >= 1
+    first = report.locator('.finding[data-rule="self-reference"]')
+    sid = first.get_attribute("data-sentences").split()[0]
+    first.locator(".jump").click()
+    assert "active" in report.locator(f"#s{sid}").get_attribute("class")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "serve-page.png"))
+    assert page.locator("#dl-json").get_attribute("href").startswith("blob:")
+    # the editor fixes the sentence in place and checks again: the finding is gone
+    page.fill("#text", SEED.read_text(encoding="utf-8").replace("sanctions on Putin", "sanctions on Moscow"))
+    run_check(page)
+    assert report.locator('.finding[data-rule="self-reference"]').count() == 0
+    assert seen == {"outside": [], "errors": [], "dialogs": []}
+    page.close()
+
+
+@pytest.mark.browser
+def test_page_upload_nitf(browser, server):
+    page, seen = open_page(browser, server)
+    page.set_input_files("#file", str(NITF))
+    wait_for(lambda: page.input_value("#text") != "", 10)
+    assert page.locator("#filename").text_content() == NITF.name
+    run_check(page)
+    report = page.frame_locator("#report")
+    assert report.locator('.finding[data-rule="name-variant"]').count() == 1
+    assert seen["outside"] == [] and seen["errors"] == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_pasted_script_never_runs(browser, server):
+    page, seen = open_page(browser, server)
+    page.fill("#text", "The minister said <script>alert(1)</script> was posted online on Monday.\n\n"
+                       "Officials denied <img src=x onerror=alert(2)> it on Tuesday evening.\n")
+    run_check(page)
+    report = page.frame_locator("#report")
+    assert "<script>alert(1)</script>" in report.locator("body").inner_text()
+    page.wait_for_timeout(500)
+    assert seen["dialogs"] == [] and seen["outside"] == []
+    page.close()
+
+
+def test_metrics_after_traffic(server):
+    import httpx
+
+    text = httpx.get(server + "/metrics").text
+    assert 'checker_http_requests_total{route="/v1/check",status="200"}' in text
+    load = next(line for line in text.splitlines() if line.startswith("checker_model_load_seconds "))
+    assert float(load.split()[1]) > 0
+
