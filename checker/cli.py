@@ -176,6 +176,8 @@ def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
         out_console.print(r.render_batch(batch.reports, batch.failures), end="", markup=r.name == "text")
     for failure in batch.failures:
         say_error(f"{failure.path}: {failure.error}")
+    for note in getattr(batch, "notes", []):
+        err_console.print(f"checker: {note}", markup=False, highlight=False)
     if batch.interrupted:
         done = len(batch.reports) + len(batch.failures)
         fail(f"interrupted by {batch.interrupted} after {done} of {batch.total} file(s); "

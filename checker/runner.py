@@ -6,9 +6,10 @@ import contextlib
 import json
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -47,17 +48,75 @@ class Batch:
     failures: list[FailedInput] = field(default_factory=list)
     total: int = 0
     interrupted: str = ""  # the signal that stopped the run early, if any
+    notes: list[str] = field(default_factory=list)  # what the backend wants said (a worker died, files retried)
 
 
-def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
+Outcome = Report | str  # a finished report, or the one line saying why the file could not be checked
+
+
+class Backend(Protocol):
+    """Where checks run: this process (`LocalBackend`) or a cluster (`checker.cluster.RayBackend`). The runner
+    around it (reading names, writing reports and batch files, progress, signals) is the same for all."""
+
+    settings: Settings
+    notes: list[str]
+
+    def results(self, files: list[str], input_format: str | None, stop: Callable[[], str],
+                starting: Callable[[str], None]) -> Iterator[tuple[str, Outcome]]:
+        """Each file's outcome, in any order; no new file starts once `stop()` names a signal."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def check_file(engine: Engine, path: str, input_format: str | None) -> Outcome:
+    """One file through one engine; anything but a report becomes its one-line reason."""
+    try:
+        return engine.check(read_path(path, input_format, max_bytes=engine.settings.max_bytes))
+    except CheckerError as exc:
+        return str(exc)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        return f"internal error: {type(exc).__name__}: {exc}"
+
+
+@dataclass
+class LocalBackend:
+    """One engine in this process, one file after another."""
+
+    engine: Engine
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.engine.settings
+
+    def results(self, files: list[str], input_format: str | None, stop: Callable[[], str],
+                starting: Callable[[str], None]) -> Iterator[tuple[str, Outcome]]:
+        for path in files:
+            if stop():
+                return
+            starting(path)
+            yield path, check_file(self.engine, path, input_format)
+
+    def close(self) -> None:
+        pass
+
+
+def run_batch(engine: Engine | Backend, paths: list[str], formats: list[str], out: Path,
               console: Console | None = None, input_format: str | None = None, include: list[str] | None = None,
               exclude: list[str] | None = None, before_write: Callable[[Report], object] | None = None,
               stop: Callable[[], str] | None = None) -> Batch:
     """Check every input; a bad input or an unwritable report is one failure line, never the end of the batch.
-    `stop()` names a signal once one asked the run to end: the current file is finished, no further file is
-    started, and the batch files are written for what is done. A KeyboardInterrupt abandons the current file."""
+    `stop()` names a signal once one asked the run to end: the files being checked are finished, no further file
+    is started, and the batch files are written for what is done. A KeyboardInterrupt abandons the current file.
+    Report names and the order of reports in batch files follow the inputs, whichever check finishes first."""
+    backend: Backend = LocalBackend(engine) if isinstance(engine, Engine) else engine
+    stop = stop or (lambda: "")
     named = list(dict.fromkeys(expand_with_names(paths, include, exclude)))
     files = list(dict.fromkeys(p for p, _ in named))
+    order = {p: i for i, p in enumerate(files)}
     batch = Batch(total=len(files))
     prepare_folder(out)
     stems = report_stems(named)
@@ -68,31 +127,31 @@ def run_batch(engine: Engine, paths: list[str], formats: list[str], out: Path,
         if console else None
     with run_lock(out, waiting), progress:
         task = progress.add_task("checking", total=len(files))
+
+        def starting(path: str) -> None:
+            progress.update(task, description=f"checking {escape(printable(Path(path).name))}")
+
         try:
-            for path in files:
-                if stop and stop():
-                    batch.interrupted = stop()
-                    break
-                progress.update(task, description=f"checking {escape(printable(Path(path).name))}")
-                try:
-                    doc = read_path(path, input_format, max_bytes=engine.settings.max_bytes)
-                    report = engine.check(doc)
-                    report.output_stem = stems[path]
-                    if before_write:
-                        before_write(report)
-                    write_report(report, formats, out)
-                    batch.reports.append(report)
-                except CheckerError as exc:
-                    batch.failures.append(FailedInput(path, str(exc)))
-                except OSError as exc:
-                    batch.failures.append(FailedInput(path, f"cannot write its report: {exc.strerror or exc}"))
-                except KeyboardInterrupt:
-                    raise
-                except Exception as exc:
-                    batch.failures.append(FailedInput(path, f"internal error: {type(exc).__name__}: {exc}"))
+            for path, outcome in backend.results(files, input_format, stop, starting):
+                if isinstance(outcome, str):
+                    batch.failures.append(FailedInput(path, outcome))
+                else:
+                    outcome.output_stem = stems[path]
+                    try:
+                        if before_write:
+                            before_write(outcome)
+                        write_report(outcome, formats, out)
+                        batch.reports.append(outcome)
+                    except OSError as exc:
+                        batch.failures.append(FailedInput(path, f"cannot write its report: {exc.strerror or exc}"))
                 progress.advance(task)
+            if len(batch.reports) + len(batch.failures) < batch.total:
+                batch.interrupted = stop()
         except KeyboardInterrupt:
-            batch.interrupted = (stop() if stop else "") or "SIGINT"
+            batch.interrupted = stop() or "SIGINT"
+        batch.reports.sort(key=lambda r: order[r.path])
+        batch.failures.sort(key=lambda f: order.get(f.path, len(order)))
+        batch.notes = list(backend.notes)
         with _signals_ignored():
             write_batch(batch.reports, batch.failures, formats, out)
     return batch

@@ -56,6 +56,11 @@ class Settings:
             raise CheckerError(f"threads must be at least 1, not {self.threads}")
         object.__setattr__(self, "severities", _frozen(self.severities))
 
+    def __reduce__(self) -> tuple[type[Settings], tuple[Any, ...]]:
+        """Picklable (a cluster sends it to its workers) although `severities` is a read-only mapping."""
+        return (Settings, (self.threshold, self.warning, self.nli_threshold, dict(self.severities), self.disabled,
+                           self.allow, self.max_bytes, self.threads))
+
     def enabled(self, rule_id: str) -> bool:
         return rule_id not in self.disabled
 

@@ -199,7 +199,11 @@ def detect_format(path: str, data: bytes) -> str:
 
 
 def read_path(path: str, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    data = read_bytes(path, max_bytes)
+    return read_document(path, read_bytes(path, max_bytes), fmt)
+
+
+def read_document(path: str, data: bytes, fmt: str | None = None) -> Document:
+    """Bytes already read (here, by a server, or by a cluster driver) into a document, named by `path`."""
     name = fmt or detect_format(path, data)
     if name not in READERS:
         raise InputError(f"unknown input format {name!r} (choose from {', '.join(sorted(READERS))})")
