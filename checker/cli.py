@@ -27,6 +27,12 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 FailOn = Enum("FailOn", {level: level for level in FAIL_ON}, type=str)  # from the one severity list
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
 FormatsOption = Annotated[list[str] | None, typer.Option(
     "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")]
@@ -126,13 +132,18 @@ def check(
     threads: Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
                                                 help="Torch threads (default: the CPUs this process may use).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    engine: Annotated[Engine, typer.Option(help="Where checks run: this process, or Ray actors.")] = Engine.local,
+    address: Annotated[str | None, typer.Option(help="Ray cluster: auto or ray://HOST:PORT (default: a local "
+                                                     "Ray started for the run).")] = None,
+    actors: Annotated[int | None, typer.Option(min=1, help="Ray actors, each holding the models once "
+                                                           "(default: one per cluster CPU).")] = None,
 ) -> None:
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
     from checker.baseline import apply_baseline, load_baseline
     from checker.baseline import write_baseline as save_baseline
     from checker.config import load_config
     from checker.ingest import READERS
-    from checker.runner import load_checker, run_batch
+    from checker.runner import LocalBackend, load_checker, run_batch
     from checker.settings import Settings
 
     try:
@@ -145,20 +156,32 @@ def check(
     check_formats(formats)
     if input_format and input_format not in READERS:
         fail(f"unknown input format {input_format} (choose from {', '.join(sorted(READERS))})")
+    if engine is not Engine.ray and (address or actors):
+        fail("--address and --actors need --engine ray")
     try:
         known = load_baseline(baseline) if baseline else None
         quiet_model_loading()
-        engine = load_checker(settings, progress=None if quiet else err_console)
+        if engine is Engine.ray:
+            from checker.cluster import RayBackend
+
+            with err_console.status("starting Ray workers (each loads the models)") if not quiet \
+                    else contextlib.nullcontext():
+                backend = RayBackend(settings, address=address, actors=actors, threads_given=threads is not None
+                                     ).start()
+        else:
+            backend = LocalBackend(load_checker(settings, progress=None if quiet else err_console))
     except CheckerError as exc:
         fail(str(exc))
     try:
         with stop_on_signals() as stop:
             batch = run_batch(
-                engine, paths, formats, out, console=None if quiet else err_console,
+                backend, paths, formats, out, console=None if quiet else err_console,
                 input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
                 before_write=(lambda r: apply_baseline(r, known)) if known is not None else None, stop=stop)
     except CheckerError as exc:
         fail(str(exc))
+    finally:
+        backend.close()
     if write_baseline and not batch.interrupted:
         try:
             n = save_baseline(batch.reports, write_baseline)

@@ -6,7 +6,9 @@ They never stand in for a model's judgement: tests of what the real models find 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 
 from checker.models import ArticleScores, GarbleVerdict, LMOutput, Models
 from checker.tokens import TokenScore
@@ -71,5 +73,17 @@ class FakeNLI:
         return torch.nn.functional.normalize(vecs, dim=-1)
 
 
-def fake_models() -> Models:
+class SlowLM(FakeLM):
+    """FAKE_LM_SECONDS=0.5 makes every article take that long (queues, timeouts, signals, killed workers)."""
+
+    def score(self, text: str, *, hidden: bool = False) -> LMOutput:
+        time.sleep(float(os.environ.get("FAKE_LM_SECONDS", "0")))
+        return super().score(text, hidden=hidden)
+
+
+def fake_models(threads: int | None = None) -> Models:
     return Models(lm=FakeLM(), garble=FakeGarble(), nli=FakeNLI())
+
+
+def slow_fake_models(threads: int | None = None) -> Models:
+    return Models(lm=SlowLM(), garble=FakeGarble(), nli=FakeNLI())

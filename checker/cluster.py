@@ -1,0 +1,203 @@
+"""`--engine ray`: the same checks on a pool of Ray actors, each holding the models once.
+
+The driver reads every file (so the size limit and unreadable files are judged where they are named), sends its
+bytes to an actor, and gets back a lossless report dict (`Report.to_dict`), which the shared runner writes
+exactly as the local engine's reports. An actor that dies takes no file with it: its files go to another actor
+(a replacement is started), and a file that kills two workers is reported as failed, not retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.errors import CheckerError
+from checker.findings import Report
+from checker.ingest import read_bytes, read_document
+from checker.models import Models
+from checker.runner import Outcome
+from checker.settings import Settings
+
+INSTALL_HINT = "the Ray engine needs Ray: pip install 'checker[ray]'"
+ATTEMPTS = 2  # a file is tried on at most this many workers
+PREFETCH = 2  # files queued on each actor, so none waits for the driver between files
+
+
+class Worker:
+    """The body of one Ray actor: one engine, loaded when the actor starts."""
+
+    def __init__(self, settings: Settings, models_factory: Callable[[int | None], Models] | None = None) -> None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from checker.engine import Engine
+        from checker.models import default_models
+
+        models = (models_factory or default_models)(settings.threads)
+        self.engine = Engine(models, settings)
+        self.engine.warm_up()
+
+    def ready(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "signature": self.engine.signature()}
+
+    def check(self, path: str, data: bytes, input_format: str | None) -> dict[str, Any]:
+        """{"report": …} or {"error": one line}; a bad file is an answer, never an exception."""
+        try:
+            return {"report": self.engine.check(read_document(path, data, input_format)).to_dict()}
+        except CheckerError as exc:
+            return {"error": str(exc)}
+        except Exception as exc:
+            return {"error": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise CheckerError(INSTALL_HINT) from None
+    return ray
+
+
+@dataclass
+class RayBackend:
+    """A pool of `actors` Ray actors; started on a cluster at `address`, or on a local Ray started for the run
+    (and stopped after). If Ray is already initialised in this process (a test, a notebook) that is used."""
+
+    settings: Settings
+    address: str | None = None
+    actors: int | None = None  # default: one per CPU of the cluster
+    threads_given: bool = False  # settings.threads was chosen by the user; otherwise each actor's CPU share
+    models_factory: Callable[[int | None], Models] | None = None
+    on_result: Callable[[str], None] | None = None  # after each file, on the driver (tests kill actors here)
+    notes: list[str] = field(default_factory=list)
+    pool: list[Any] = field(default_factory=list)
+    started_ray: bool = False
+    restarts: int = 0
+    size: int = 0
+    cpus_per_actor: float = 1.0
+
+    def start(self) -> RayBackend:
+        ray = import_ray()
+        if not ray.is_initialized():
+            opts: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False,
+                                    "include_dashboard": False, "configure_logging": True}
+            if self.address:
+                opts["address"] = self.address
+            else:
+                from checker.cli import available_cpus
+
+                opts |= {"num_cpus": available_cpus(), "object_store_memory": 256 * 1024 * 1024}
+            try:
+                ray.init(**opts)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise CheckerError(f"cannot reach the Ray cluster at {self.address or 'a local instance'}: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            self.started_ray = True
+        cpus = float(ray.cluster_resources().get("CPU", 1))
+        largest = max((float(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")), default=cpus)
+        self.size = self.actors or max(1, int(cpus))
+        # each actor reserves its share of the CPUs (at most one node's: an actor lives on one node) and runs
+        # that many torch threads, so actors on one machine do not fight over cores
+        self.cpus_per_actor = max(0.01, min(cpus / self.size, largest))
+        if not self.threads_given:
+            from dataclasses import replace
+
+            self.settings = replace(self.settings, threads=max(1, int(self.cpus_per_actor)))
+        self.pool = [self._spawn() for _ in range(self.size)]
+        try:  # every actor loads its models now; a broken model cache stops the run here, with its reason
+            ray.get([a.ready.remote() for a in self.pool])
+        except Exception as exc:
+            self.close()
+            raise CheckerError(f"a Ray worker could not load the models: {_cause(exc)}") from None
+        return self
+
+    def _spawn(self) -> Any:
+        ray = import_ray()
+        actor = ray.remote(num_cpus=self.cpus_per_actor, max_restarts=0)(Worker)
+        return actor.remote(self.settings, self.models_factory)
+
+    def results(self, files: list[str], input_format: str | None, stop: Callable[[], str],
+                starting: Callable[[str], None]) -> Iterator[tuple[str, Outcome]]:
+        ray = import_ray()
+        todo = deque((path, 0) for path in files)
+        inflight: dict[Any, tuple[Any, str, int]] = {}  # ref → (actor, path, attempt)
+        load = {id(a): 0 for a in self.pool}
+        died: set[int] = set()
+        retried = 0
+        while todo or inflight:
+            while todo and not stop() and self.pool:
+                actor = min(self.pool, key=lambda a: load[id(a)])
+                if load[id(actor)] >= PREFETCH:
+                    break
+                path, attempt = todo.popleft()
+                try:
+                    data = read_bytes(path, self.settings.max_bytes)
+                except CheckerError as exc:
+                    yield path, str(exc)
+                    continue
+                starting(path)
+                inflight[actor.check.remote(path, data, input_format)] = (actor, path, attempt)
+                load[id(actor)] += 1
+            if stop():
+                todo.clear()
+            if not inflight:
+                if todo and not self.pool:  # every worker is gone and none could be started
+                    for path, _ in todo:
+                        yield path, "not checked: every Ray worker died"
+                    todo.clear()
+                continue
+            ready, _ = ray.wait(list(inflight), num_returns=1, timeout=1.0)
+            for ref in ready:
+                actor, path, attempt = inflight.pop(ref)
+                load[id(actor)] = max(0, load.get(id(actor), 1) - 1)
+                try:
+                    answer = ray.get(ref)
+                except ray.exceptions.RayActorError:
+                    if id(actor) not in died:
+                        died.add(id(actor))
+                        self._replace(actor, load)
+                    if attempt + 1 < ATTEMPTS:
+                        todo.appendleft((path, attempt + 1))
+                        retried += 1
+                        continue
+                    yield path, f"a Ray worker died while checking it, {ATTEMPTS} times: not checked"
+                except ray.exceptions.RayError as exc:
+                    yield path, f"internal error on a Ray worker: {_cause(exc)}"
+                else:
+                    yield path, (Report.from_dict(answer["report"]) if "report" in answer else answer["error"])
+                if self.on_result:
+                    self.on_result(path)
+        if died:
+            self.notes.append(f"{len(died)} Ray worker(s) died during the run; {retried} file(s) they held were "
+                              "checked again on another worker")
+
+    def _replace(self, dead: Any, load: dict[int, int]) -> None:
+        """Drop a dead actor; start one in its place while the run has restarts left (one per actor)."""
+        self.pool = [a for a in self.pool if a is not dead]
+        if self.restarts < self.size:
+            self.restarts += 1
+            fresh = self._spawn()
+            self.pool.append(fresh)
+            load[id(fresh)] = 0
+
+    def close(self) -> None:
+        ray = import_ray()
+        for a in self.pool:
+            try:
+                ray.kill(a)
+            except Exception:  # already gone
+                pass
+        self.pool = []
+        if self.started_ray:
+            ray.shutdown()
+            self.started_ray = False
+
+
+def _cause(exc: BaseException) -> str:
+    text = str(getattr(exc, "cause", None) or exc).strip().splitlines()
+    return (text[-1] if text else type(exc).__name__)[:300]
+
