@@ -172,6 +172,7 @@ class Service:
     metrics: Metrics = field(default_factory=Metrics)
     reports: OrderedDict[str, Report] = field(default_factory=OrderedDict)
     loader: threading.Thread | None = None
+    announce: Callable[[str], None] = lambda _line: None
 
     def __post_init__(self) -> None:
         self.pool = Pool(self.options.workers, self.options.queue)
@@ -183,15 +184,16 @@ class Service:
             try:
                 engine = self.make_engine()
                 engine.warm_up()
-            except CheckerError as exc:
-                self.error = f"cannot load the models: {exc}"
-                return
             except Exception as exc:  # a broken model cache must show on /readyz, not kill the thread silently
-                self.error = f"cannot load the models: {type(exc).__name__}: {exc}"
+                detail = str(exc) if isinstance(exc, CheckerError) else f"{type(exc).__name__}: {exc}"
+                self.error = f"cannot load the models: {detail}"
+                self.announce(f"checker: {self.error} (the server stays up; /readyz answers 503)")
                 return
-            self.metrics.load.set(time.perf_counter() - t)
+            seconds = time.perf_counter() - t
+            self.metrics.load.set(seconds)
             self.engine = engine
             self.metrics.ready.set(1)
+            self.announce(f"checker: models loaded in {seconds:.1f} s; ready")
 
         self.loader = threading.Thread(target=load, name="checker-load", daemon=True)
         self.loader.start()
@@ -528,7 +530,7 @@ def serve(make_engine: Callable[[], Engine], host: str, port: int, options: Serv
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host.strip("[]"), port), family=family)
-    app = create_app(make_engine, options)
+    app = create_app(make_engine, options, Service(make_engine, options, announce=announce))
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     announce(f"checker: serving on http://{shown}:{bound}/ (models loading; /readyz answers 200 when ready)")

@@ -99,7 +99,7 @@ def test_a_killed_actor_loses_no_file(ray_local, tmp_path):
         batch = run_batch(backend, [str(folder)], ["json"], tmp_path / "ray")
     finally:
         backend.close()
-    local = run_batch(Engine(fake_models()), [str(folder)], ["json"], tmp_path / "local")
+    run_batch(Engine(fake_models()), [str(folder)], ["json"], tmp_path / "local")
     assert killed
     assert len(batch.reports) == 5 and [f.path for f in batch.failures] == [str(folder / "empty.txt")]
     assert findings(tmp_path / "ray") == findings(tmp_path / "local")

@@ -21,8 +21,7 @@ from checker.engine import Engine
 from checker.render import RENDERERS
 from checker.server import ServeOptions, create_app
 from tests.conftest import ROOT, SEED
-from tests.fakes import SlowLM
-from tests.fakes import fake_models
+from tests.fakes import SlowLM, fake_models
 
 SAMPLES = ROOT / "tests" / "samples"
 
