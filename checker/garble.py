@@ -124,6 +124,29 @@ def in_context(text: str, toks: list, index: list[list[int]], starts: list[int])
     kept = [[i for i in idx if i != 0] for idx in index]
     return [span_tokens(text, toks, idx, start) for idx, start in zip(kept, starts)], kept
 POOLED = ("max_p", "top3_p", "mean_p", "noisy_or", "frac_hi")
+CONTEXT = ("off_topic",)
+
+
+def off_topic(hidden: Any, index: list[list[int]], center: Any) -> list[float]:
+    """1 − cosine between a sentence's mean final LM state and the mean of the other sentences' states, both
+    taken from a fixed corpus centre: a fluent sentence about something else (MQM "non-translation": an
+    invented or misplaced sentence) stands apart from its article. A lone sentence has nothing to compare: 0."""
+    import numpy as np
+
+    means = np.stack([hidden[idx].astype(np.float32).mean(0) - center if idx else np.zeros_like(center)
+                      for idx in index]) if index else np.zeros((0, len(center)), np.float32)
+    sizes = np.array([len(idx) for idx in index], dtype=np.float32)
+    total = (means * sizes[:, None]).sum(0)
+    out = []
+    for k in range(len(index)):
+        rest_n = sizes.sum() - sizes[k]
+        if rest_n <= 0 or sizes[k] == 0:
+            out.append(0.0)
+            continue
+        rest = (total - means[k] * sizes[k]) / rest_n
+        cos = float(means[k] @ rest / (np.linalg.norm(means[k]) * np.linalg.norm(rest) + 1e-9))
+        out.append(1.0 - cos)
+    return out
 
 
 def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
@@ -187,12 +210,17 @@ class TokenTaggerScorer:
     wants_hidden = True
 
     def __init__(self, spec: dict[str, Any], sha256: str) -> None:
+        import numpy as np
+
         self.token = arrays(spec["token"])
         self.sentence = arrays(spec["sentence"])
         self.sentence_features: list[str] = self.sentence["features"]
-        missing = set(self.sentence_features) - set(FEATURES) - set(POOLED)
+        missing = set(self.sentence_features) - set(FEATURES) - set(POOLED) - set(CONTEXT)
         if missing:
             raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
+        self.center = np.asarray(spec["center"], np.float32) if "center" in spec else None
+        if "off_topic" in self.sentence_features and self.center is None:
+            raise ValueError("garble model uses off_topic but has no centre")
         self.span_min: float = spec.get("span_min", 0.5)
         # a wire flash of one or two sentences has no article around it: every token is more surprising, so its
         # logit is shifted by an amount fitted on clean calib sentences checked alone (same false-alarm rate)
@@ -216,10 +244,14 @@ class TokenTaggerScorer:
         sts, index = in_context(text, toks, article.token_index, [s.start for s in article.sentences])
         live = [i for i, st in enumerate(sts) if st.tokens]
         out = [GarbleVerdict(0.0) for _ in sts]
-        for i, row in zip(live, sentence_features([sts[i] for i in live])):
+        topic = off_topic(hidden, [index[i] for i in live], self.center) if self.center is not None \
+            else [0.0] * len(live)
+        for k, (i, row) in enumerate(zip(live, sentence_features([sts[i] for i in live]))):
             seg, st, idx = article.sentences[i], sts[i], index[i]
             p = self.token_probabilities(hidden, st, idx)
             feats = {**row, **pooled_features(p)}
+            if self.center is not None:
+                feats["off_topic"] = topic[k]
             x = np.array([[feats[f] for f in self.sentence_features]], dtype=np.float32)
             prob = float(_lr(self.sentence, x)[0])
             if len(live) <= self.short_sentences and self.short_shift:

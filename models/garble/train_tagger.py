@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from checker.features import FEATURES, assign_tokens, sentence_features  # noqa: E402
-from checker.garble import POOLED, in_context, pooled_features, token_features  # noqa: E402
+from checker.garble import POOLED, in_context, off_topic, pooled_features, token_features  # noqa: E402
 from checker.metrics import cut_for_false_alarms  # noqa: E402
 from checker.segment import segment  # noqa: E402
 from checker.tokens import TokenScore  # noqa: E402
@@ -54,7 +54,8 @@ class Sentence:
     end: int
 
 
-def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray]) -> list[Sentence]:
+def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], center: np.ndarray | None = None
+                      ) -> list[Sentence]:
     toks = [TokenScore(int(s), int(e), float(v)) for s, e, v in zip(feats["start"], feats["end"], feats["surprisal"])]
     prose = [s for s in segment(a.text) if s.kind == "sentence"]
     if not prose or not toks:
@@ -63,6 +64,9 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray]) -> li
                             [s.start for s in prose])
     live = [i for i, st in enumerate(sts) if st.tokens]
     rows = sentence_features([sts[i] for i in live])
+    if center is not None:
+        for row, v in zip(rows, off_topic(feats["hidden"], [index[i] for i in live], center)):
+            row["off_topic"] = v
     seg_starts = [g.start for g in a.segments]
     out = []
     for i, row in zip(live, rows):
@@ -80,7 +84,22 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray]) -> li
     return out
 
 
-def load_all(sets: list[str], all_train: bool) -> tuple[list[Sentence], dict[str, garbledata.Article]]:
+def corpus_center(n: int = 100) -> np.ndarray:
+    """The mean final LM state over the tokens of the first `n` news train articles (by key): the fixed centre
+    the off-topic feature measures from."""
+    total, count = None, 0
+    for a in sorted((a for a in extract.selected(["news"]) if a.split == "train"), key=lambda a: a.key)[:n]:
+        f = extract.load(a.text)
+        if f is None:
+            continue
+        h = f["hidden"].astype(np.float64)
+        total = h.sum(0) if total is None else total + h.sum(0)
+        count += len(h)
+    return (total / max(count, 1)).astype(np.float32)
+
+
+def load_all(sets: list[str], all_train: bool, center: np.ndarray | None = None
+             ) -> tuple[list[Sentence], dict[str, garbledata.Article]]:
     sentences: list[Sentence] = []
     arts: dict[str, garbledata.Article] = {}
     for a in extract.selected(sets, all_train):
@@ -88,7 +107,7 @@ def load_all(sets: list[str], all_train: bool) -> tuple[list[Sentence], dict[str
         if f is None:
             continue
         arts[a.key] = a
-        sentences += article_sentences(a, f)
+        sentences += article_sentences(a, f, center)
     return sentences, arts
 
 
@@ -163,13 +182,14 @@ def token_xy(sents: list[Sentence]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.int8)
 
 
-def sentence_matrix(sents: list[Sentence], token_model: dict) -> tuple[np.ndarray, list[np.ndarray]]:
+def sentence_matrix(sents: list[Sentence], token_model: dict, features: list[str] = SENTENCE_FEATURES
+                    ) -> tuple[np.ndarray, list[np.ndarray]]:
     rows, probs = [], []
     for s in sents:
         p = predict(token_model, s.x_tok) if len(s.x_tok) else np.zeros(0)
         probs.append(p)
         feats = {**s.legacy, **pooled_features(p)}
-        rows.append([feats[f] for f in SENTENCE_FEATURES])
+        rows.append([feats[f] for f in features])
     return np.array(rows, dtype=np.float64), probs
 
 
@@ -210,10 +230,13 @@ def main() -> None:
                     help="train on every news train translation (extract with --all-train first)")
     ap.add_argument("--short", type=int, default=200,
                     help="clean calib segments checked alone to fit the short-input shift (runs the LM; 0: none)")
+    ap.add_argument("--topic", action="store_true", help="add the off-topic feature to the sentence model")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
-    sents, arts = load_all(["news"], args.all_train)
+    center = corpus_center() if args.topic else None
+    features = SENTENCE_FEATURES + (["off_topic"] if args.topic else [])
+    sents, arts = load_all(["news"], args.all_train, center)
     labels = {(k, i): g.label for k, a in arts.items() for i, g in enumerate(a.segments)}
     train = [s for s in sents if s.split == "train"]
     print(f"{len(arts)} news articles with features; {len(sents)} sentences, {len(train)} in train", flush=True)
@@ -230,18 +253,18 @@ def main() -> None:
         held = [s for s in train if fold[doc(s)] == f and labels[(s.article, s.seg)] in ("garbled", "clean")]
         x, y = token_xy(fit_on)
         tm = fit_mlp(x, y, args.mlp, 0.01) if args.mlp else fit_lr(x, y, args.l2_token)
-        rows, _ = sentence_matrix(held, tm)
+        rows, _ = sentence_matrix(held, tm, features)
         oof_rows.append(rows)
         oof_y += [labels[(s.article, s.seg)] == "garbled" for s in held]
     x, y = token_xy(train)
     print(f"token model: {len(y)} tokens, {int(y.sum())} positive", flush=True)
     token_model = fit_mlp(x, y, args.mlp, 0.01) if args.mlp else fit_lr(x, y, args.l2_token)
     sentence_model = fit_lr(np.concatenate(oof_rows), np.array(oof_y, dtype=np.int8), args.l2_sentence)
-    sentence_model["features"] = SENTENCE_FEATURES
+    sentence_model["features"] = features
 
     # operating points on clean calib segments (segment score = its highest sentence)
     calib = [s for s in sents if s.split == "calib"]
-    rows, _ = sentence_matrix(calib, token_model)
+    rows, _ = sentence_matrix(calib, token_model, features)
     p = predict(sentence_model, rows)
     seg_score: dict[tuple[str, int], float] = defaultdict(float)
     for s, v in zip(calib, p):
@@ -251,6 +274,7 @@ def main() -> None:
             "threshold": round(cut_for_false_alarms(clean, 0.03), 4),
             "warning": round(cut_for_false_alarms(clean, 0.10), 4), "span_min": 0.5,
             "token": token_model,
+            **({"center": np.round(center, 4).tolist()} if center is not None else {}),
             "sentence": sentence_model,
             "data": {"train_articles": len({s.article for s in train}), "train_tokens": int(len(y)),
                      "positive_tokens": int(y.sum()), "calib_clean_segments": len(clean)}}
