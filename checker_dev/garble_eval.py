@@ -41,7 +41,8 @@ def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
         k = int(np.searchsorted(starts, s.start, side="right") - 1)
         g = a.segments[k]
         row = out.setdefault(k, {"seg": k, "score": 0.0, "words": len(a.text[g.start:g.end].split()), "label": g.label,
-                                 "strict": g.strict, "major": g.major, "spans": [], "tokens": [], "surprisal": []})
+                                 "strict": g.strict, "major": g.major, "spans": [], "tokens": [], "surprisal": [],
+                                 "categories": g.categories, "raters": g.raters})
         if v.probability >= row["score"]:
             row["score"], row["spans"] = v.probability, v.spans
         row["tokens"] += [(toks[i].start, toks[i].end) for i in idx]
@@ -96,6 +97,39 @@ def span_overlap(rows: list[dict], warning: float) -> dict:
             "token_precision": tp / max(tp + fp, 1), "token_recall": tp / max(tp + fn, 1)}
 
 
+def missed(rows: list[dict], warning: float) -> list[str]:
+    """What limits the detector: recall at the warning threshold by error category, by how many raters agree,
+    and by length; the clean segments' false alarms by length."""
+    garbled = [r for r in rows if r["label"] == "garbled"]
+    clean = [r for r in rows if r["label"] == "clean"]
+    out = [f"news dev, who is caught at warning (≥ {warning:.3f}): recall by category of the Major error "
+           "(a segment counts under each of its categories)"]
+    cats: dict[str, list[bool]] = {}
+    for r in garbled:
+        for c in r["categories"]:
+            cats.setdefault(c, []).append(r["score"] >= warning)
+    for c, hits in sorted(cats.items(), key=lambda kv: -len(kv[1])):
+        if len(hits) >= 5:
+            out.append(f"  {c:<40} {len(hits):>4} segments  recall {np.mean(hits):.2f}")
+    for k in (1, 2, 3):
+        hits = [r["score"] >= warning for r in garbled if r["raters"] == k]
+        if hits:
+            out.append(f"  marked garbled by {k} rater(s): {len(hits):>4} segments  recall {np.mean(hits):.2f}")
+    words = sorted(r["words"] for r in rows if r["label"] in ("garbled", "clean"))
+    edges = [words[int(len(words) * q)] for q in (0.2, 0.4, 0.6, 0.8)]
+    out.append("  by word-count quintile (edges " + ", ".join(map(str, edges)) + "): garbled share, recall, "
+               "false alarms")
+    for q in range(5):
+        lo = edges[q - 1] if q else -1
+        hi = edges[q] if q < 4 else 10**9
+        g = [r["score"] >= warning for r in garbled if lo < r["words"] <= hi]
+        c = [r["score"] >= warning for r in clean if lo < r["words"] <= hi]
+        if g and c:
+            out.append(f"    q{q + 1}: {len(g) / (len(g) + len(c)):.2f} garbled, recall {np.mean(g):.2f}, "
+                       f"false alarms {np.mean(c):.2f}")
+    return out
+
+
 def report(scorer, split: str = "dev") -> list[str]:
     chosen = extract.selected(["news", "bio", "ted"])  # the articles with LM features (see extract.py)
     sets = [(f"news 2020 {split}", [a for a in chosen if a.domain == "news2020" and a.split == split]),
@@ -131,6 +165,7 @@ def report(scorer, split: str = "dev") -> list[str]:
         lines.append(f"  baseline, a perplexity script (mean token surprisal): AUROC {t['ppl_auroc']:.3f}; "
                      f"word count: AUROC {t['length_auroc']:.3f}")
         sp = span_overlap(all_news, scorer.warning)
+        lines += missed(all_news, scorer.warning)
         lines.append(f"news {split} underline: {sp['flagged']} flagged garbled segments, "
                      f"{sp['overlap']:.2f} overlap an "
                      f"annotated Major fluency span; token precision {sp['token_precision']:.2f}, "

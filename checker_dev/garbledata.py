@@ -36,6 +36,8 @@ class Segment:
     strict: str = ""  # 2020 news: garbled (≥ 2 raters) | clean | other
     major: list[tuple[int, int]] = field(default_factory=list)  # Major fluency / non-translation spans
     minor: list[tuple[int, int]] = field(default_factory=list)  # Minor fluency spans (masked)
+    categories: tuple[str, ...] = ()  # the categories of its Major fluency / non-translation errors
+    raters: int = 0  # how many raters marked it garbled
 
 
 @dataclass
@@ -81,7 +83,7 @@ def _build(domain: str, rows_by_article: dict[tuple, dict[int, list[dict]]], spl
             by_rater: dict[str, list[dict]] = defaultdict(list)
             for r in rows:
                 by_rater[r["rater"]].append(r)
-            garbled_raters, major, minor = set(), [], []
+            garbled_raters, major, minor, cats = set(), [], [], set()
             for rater, rs in by_rater.items():
                 for r in rs:
                     sev = r["severity"].strip().lower()
@@ -91,6 +93,7 @@ def _build(domain: str, rows_by_article: dict[tuple, dict[int, list[dict]]], spl
                     fluent = _is_fluency(domain, cat)
                     if _is_non_translation(cat) or (fluent and sev in ("major", "critical")):
                         garbled_raters.add(rater)
+                        cats.add(cat.strip())
                         sp = _span(" ".join(r["tagged"].split()), open_tag, close_tag)
                         if sp:
                             major.append((pos + sp[0], pos + sp[1]))
@@ -104,7 +107,8 @@ def _build(domain: str, rows_by_article: dict[tuple, dict[int, list[dict]]], spl
             strict = ""
             if domain == "news2020":
                 strict = "garbled" if len(garbled_raters) >= 2 else "clean" if clean else "other"
-            segments.append(Segment(pos, pos + len(text), label, strict, major, minor))
+            segments.append(Segment(pos, pos + len(text), label, strict, major, minor, tuple(sorted(cats)),
+                                    len(garbled_raters)))
             lines.append(text)
             pos += len(text) + 1
         if segments:
