@@ -70,25 +70,58 @@ class LanguageModel:
         return torch.cat(out), states[1:]
 
     @torch.inference_mode()
-    def propose(self, prefix: str, max_new_tokens: int = 6) -> tuple[str, float]:
-        """The word the model expects after `prefix` (greedy) and its surprisal in nats."""
+    def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
+                ) -> list[list[tuple[str, float]]]:
+        """For each prefix, the words the model expects next: its `alternatives` most likely first tokens, each
+        completed greedily to a word, with the word's surprisal in nats. One batched pass for all prefixes
+        (left-padded, masked, positions counted from each row's first real token) and a few cached decoding
+        steps, instead of one generation per prefix; taking the top few first tokens rather than only the best
+        keeps a close spelling that sits a hair behind another word from being lost to rounding."""
+        if not prefixes:
+            return []
+        bos = self.tokenizer.bos_token_id
         with self._tok_lock:
-            ids = [self.tokenizer.bos_token_id] + self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
-        gen = self.model.generate(torch.tensor([ids]), max_new_tokens=max_new_tokens, do_sample=False,
-                                  output_scores=True, return_dict_in_generate=True, pad_token_id=0)
-        new = gen.sequences[0, len(ids):].tolist()
-        word, total = "", 0.0
-        for k, tid in enumerate(new):
-            with self._tok_lock:
-                piece = self.tokenizer.convert_ids_to_tokens(tid)
-            text = piece.replace("▁", " ")
-            if k > 0 and (text.startswith(" ") or not text.strip().replace("-", "").isalpha()):
-                break
-            if k == 0 and not text.strip().replace("-", "").isalpha():
-                break
-            word += text
-            total += float(-torch.log_softmax(gen.scores[k][0].float(), -1)[tid])
-        return word.strip(), total
+            rows = [[bos] + self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prefixes]
+        width, k = max(map(len, rows)), alternatives
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+        first = torch.log_softmax(out.logits[:, -1].float(), -1).topk(k)
+        cache = out.cache
+        cache.batch_repeat_interleave(k)
+        mask = mask.repeat_interleave(k, 0)
+        pos = pos[:, -1:].repeat_interleave(k, 0)
+        cur = first.indices.reshape(-1, 1)
+        chosen, total = [cur[:, 0].tolist()], (-first.values).reshape(-1).tolist()
+        steps = [total[:]]  # cumulative surprisal after each token
+        for _ in range(max_new_tokens - 1):
+            mask = torch.cat([mask, torch.ones(len(cur), 1, dtype=mask.dtype)], 1)
+            pos = pos + 1
+            out = self.model(input_ids=cur, attention_mask=mask, position_ids=pos, cache=cache,
+                             use_cache=True)
+            logp = torch.log_softmax(out.logits[:, -1].float(), -1)
+            best = logp.max(-1)
+            cur = best.indices.reshape(-1, 1)
+            chosen.append(cur[:, 0].tolist())
+            total = [t - float(v) for t, v in zip(total, best.values)]
+            steps.append(total[:])
+        with self._tok_lock:
+            pieces = [self.tokenizer.convert_ids_to_tokens([c[j] for c in chosen]) for j in range(len(cur))]
+        answers: list[list[tuple[str, float]]] = [[] for _ in rows]
+        for j, ps in enumerate(pieces):
+            word, n = "", 0
+            for n, piece in enumerate(ps):
+                text = piece.replace("▁", " ")
+                if (n > 0 and text.startswith(" ")) or not text.strip().replace("-", "").isalpha():
+                    break
+                word += text
+            else:
+                n = len(ps)
+            if word.strip():
+                answers[j // k].append((word.strip(), steps[n - 1][j]))
+        return answers
 
     def pieces(self, text: str) -> list[str]:
         with self._tok_lock:

@@ -37,7 +37,8 @@ class LM(Protocol):
 
     def score(self, text: str, *, hidden: bool = False) -> LMOutput: ...
 
-    def propose(self, prefix: str, max_new_tokens: int = 6) -> tuple[str, float]: ...
+    def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
+                ) -> list[list[tuple[str, float]]]: ...
 
 
 @dataclass

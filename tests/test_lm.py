@@ -58,3 +58,21 @@ def test_hidden_states_follow_tokens_across_windows(checker, seed_text):
     win = small.score(seed_text[:1500], hidden=True)
     assert win.hidden.shape == out.hidden.shape
     assert np.isfinite(win.hidden).all() and np.abs(win.hidden).sum(axis=1).min() > 0
+
+
+def test_batched_proposals_match_one_at_a_time(checker):
+    """One padded batch for all of an article's names gives each prefix the words it gets alone."""
+    lm = checker.models.lm
+    prefixes = ["Ukrainian Foreign Minister Dmitro", "The talks in Geneva were led by US Secretary of State Antony",
+                "Russian President Vladimir"]
+    together = lm.propose(prefixes)
+    alone = [lm.propose([p])[0] for p in prefixes]
+    assert [[w for w, _ in c] for c in together] == [[w for w, _ in c] for c in alone]
+    for a, b in zip(together, alone):  # bf16 rounding differs with the batch's shape: small, and smallest on top
+        assert abs(a[0][1] - b[0][1]) < 0.1 and all(abs(x - y) < 0.5 for (_, x), (_, y) in zip(a, b))
+    assert together[0][0][0] == "Kuleba" and together[1][0][0] == "Blinken" and together[2][0][0] == "Putin"
+
+
+def test_name_suspect_on_the_seed(seed_report):
+    found = {f.data["written"]: f.data["suggestion"] for f in seed_report.findings if f.rule == "name-suspect"}
+    assert found == {"Kuleva": "Kuleba", "Matteusi": "Mateusz"}

@@ -1,7 +1,8 @@
 """`name-suspect`: a proper name the LM finds far less likely than a close spelling it proposes.
 
 "Ukrainian Foreign Minister Dmitro Kuleva": the model expects "Kuleba" there. Only rare names that
-surprised the model are asked about, so the extra cost is a few short generations per article.
+surprised the model are asked about, all in one batched generation per article; the model's three likeliest
+next words are each considered, so a close spelling a hair behind another word is not lost.
 """
 
 from __future__ import annotations
@@ -37,23 +38,26 @@ class NameSuspect(Rule):
         text = ctx.document.text
         allow = ctx.settings.allow
         by_id = {s.id: s for s in ctx.prose}
-        out, asked, seen = [], 0, set()
+        queries, seen = [], set()
         for m in mentions(text, [(s.id, s.start, s.end) for s in ctx.prose]):
-            if m.initial or m.text in seen or m.text.lower() in allow or zipf(m.text) >= 2.5 or asked >= MAX_QUERIES:
+            if m.initial or m.text in seen or m.text.lower() in allow or zipf(m.text) >= 2.5:
                 continue
             s = by_id[m.sentence]
-            toks = [t for t in s.tokens if m.start <= t.start < m.end]
-            actual = sum(t.surprisal for t in toks)
+            actual = sum(t.surprisal for t in s.tokens if m.start <= t.start < m.end)
             if actual < MIN_SURPRISAL or actual - unigram_surprisal(m.text) < -4:
                 continue
             seen.add(m.text)
-            asked += 1
-            prefix = text[max(0, m.start - CONTEXT_CHARS):m.start].rstrip()
-            candidate, cand_surprisal = lm.propose(prefix)
-            if not candidate or candidate == m.text or candidate[0] != m.text[0]:
+            queries.append((m, s, actual))
+            if len(queries) >= MAX_QUERIES:
+                break
+        proposals = lm.propose([text[max(0, m.start - CONTEXT_CHARS):m.start].rstrip() for m, _, _ in queries])
+        out = []
+        for (m, s, actual), words in zip(queries, proposals):
+            close = [(v, w) for w, v in words if w != m.text and w[0] == m.text[0]
+                     and edit_distance(w, m.text, 2) <= 2 and actual - v >= MARGIN]
+            if not close:
                 continue
-            if edit_distance(candidate, m.text, 2) > 2 or actual - cand_surprisal < MARGIN:
-                continue
+            cand_surprisal, candidate = min(close)
             out.append(Finding(
                 self.id, self.infos[0].default_severity,
                 f"“{m.text}” may be misspelt: the model strongly prefers “{candidate}” here "
