@@ -4,20 +4,17 @@ and the editors' page works in a real browser (Debian's Chromium via Playwright)
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, SEED
 
 pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 NITF = ROOT / "tests" / "samples" / "wire.nitf.xml"
 
@@ -98,18 +95,6 @@ def test_24_concurrent_requests_are_answered_200_or_429(server):
 
 
 # -- the page in a browser --------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: `apt-get install chromium` (make test does this)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
 
 def open_page(browser, url: str):
     """The page with every request outside the server refused and recorded (the network is 'off')."""
