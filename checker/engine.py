@@ -66,7 +66,7 @@ class Engine:
         sentences = [SentenceResult.of(s) for s in segs]
         lm_out = timed("lm", self._lm, doc.text)
         timed("garble", self._garble, doc.text, sentences, lm_out)
-        findings, stats = timed("rules", self._rules, doc, sentences, timings)
+        findings, stats = timed("rules", self._rules, doc, sentences, timings, lm_out)
         timed("locate", self._locate, doc, findings)
         timed("suppress", self._suppress, doc, findings)
         timed("flag", self._flag, sentences, findings)
@@ -97,9 +97,9 @@ class Engine:
             s = sentences[i]
             s.garble, s.spans, s.reason, s.features = v.probability, list(v.spans), v.reason, dict(v.features)
 
-    def _rules(self, doc: Document, sentences: list[SentenceResult], timings: dict[str, float]
-               ) -> tuple[list[Finding], dict[str, Any]]:
-        ctx = Context(doc, sentences, self.models, self.settings)
+    def _rules(self, doc: Document, sentences: list[SentenceResult], timings: dict[str, float],
+               lm_out: LMOutput | None = None) -> tuple[list[Finding], dict[str, Any]]:
+        ctx = Context(doc, sentences, self.models, self.settings, lm=lm_out)
         findings: list[Finding] = []
         for rule in self.rules:
             t = time.perf_counter()

@@ -10,6 +10,7 @@ import json
 import math
 import threading
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -128,6 +129,17 @@ class LanguageModel:
             if word.strip():
                 answers[j // k].append((word.strip(), steps[n - 1][j]))
         return answers
+
+    @torch.inference_mode()
+    def next_pieces(self, states: Any, k: int = 5) -> list[list[str]]:
+        """The `k` likeliest next tokens after each of the given final hidden states (rows of `LMOutput.hidden`):
+        the distribution the LM pass already computed there, read back for one output row each."""
+        if len(states) == 0:
+            return []
+        logits = self.model.lm_head(torch.as_tensor(states).to(self.dtype))  # softcapping keeps the order
+        top = logits.float().topk(k, dim=-1).indices.tolist()
+        with self._tok_lock:
+            return [[self.tokenizer.id_to_token(t) for t in row] for row in top]
 
     def pieces(self, text: str) -> list[str]:
         with self._tok_lock:

@@ -40,6 +40,8 @@ class LM(Protocol):
     def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
                 ) -> list[list[tuple[str, float]]]: ...
 
+    def next_pieces(self, states: Any, k: int = 5) -> list[list[str]]: ...
+
 
 @dataclass
 class GarbleVerdict:

@@ -32,6 +32,9 @@ class FakeLM:
                 ) -> list[list[tuple[str, float]]]:
         return [[] for _ in prefixes]
 
+    def next_pieces(self, states, k: int = 5) -> list[list[str]]:
+        return [[] for _ in states]
+
 
 class FakeGarble:
     name, version, sha256 = "fake-garble", "1", "1" * 64

@@ -76,3 +76,13 @@ def test_batched_proposals_match_one_at_a_time(checker):
 def test_name_suspect_on_the_seed(seed_report):
     found = {f.data["written"]: f.data["suggestion"] for f in seed_report.findings if f.rule == "name-suspect"}
     assert found == {"Kuleva": "Kuleba", "Matteusi": "Mateusz"}
+
+
+@pytest.mark.parametrize(("right", "wrong"), [("Macron", "Makron"), ("Biden", "Bidden")])
+def test_name_suspect_catches_a_famous_name_misspelt(checker, seed_text, right, wrong):
+    """The first-letter filter (read from the LM pass) keeps these names asked, and the proposal fixes them."""
+    from checker.ingest import Document
+
+    report = checker.check(Document(seed_text.replace(right, wrong), "t.txt", "0" * 64))
+    found = {f.data["written"]: f.data["suggestion"] for f in report.findings if f.rule == "name-suspect"}
+    assert found.get(wrong) == right

@@ -15,7 +15,7 @@ from checker.ingest import Document
 from checker.settings import Settings
 
 if TYPE_CHECKING:
-    from checker.models import Models
+    from checker.models import LMOutput, Models
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Context:
     models: Models | None = None
     settings: Settings = field(default_factory=Settings)
     stats: dict[str, Any] = field(default_factory=dict)
+    lm: LMOutput | None = None  # the article's LM pass (tokens, and hidden states when the garble scorer wants them)
 
     @property
     def prose(self) -> list[SentenceResult]:

@@ -7,9 +7,11 @@ next words are each considered, so a close spelling a hair behind another word i
 
 from __future__ import annotations
 
-from checker.features import unigram_surprisal
-from checker.findings import Finding
-from checker.names import edit_distance, mentions, zipf
+import bisect
+
+from checker.features import unigram_surprisal, visible_start
+from checker.findings import Finding, SentenceResult
+from checker.names import Mention, edit_distance, mentions, zipf
 from checker.rules import Context, Rule, RuleInfo, register
 
 MIN_SURPRISAL = 8.0  # nats over the name's tokens before the model is asked for an alternative
@@ -50,6 +52,7 @@ class NameSuspect(Rule):
             queries.append((m, s, actual))
             if len(queries) >= MAX_QUERIES:
                 break
+        queries = self._worth_asking(ctx, queries)
         proposals = lm.propose([text[max(0, m.start - CONTEXT_CHARS):m.start].rstrip() for m, _, _ in queries])
         out = []
         for (m, s, actual), words in zip(queries, proposals):
@@ -65,3 +68,28 @@ class NameSuspect(Rule):
                 [s.id], m.start, m.end, min(1.0, (actual - cand_surprisal) / 20),
                 spans=[(m.start, m.end)], data={"suggestion": candidate, "written": m.text}))
         return out
+
+    @staticmethod
+    def _worth_asking(ctx: Context, queries: list[tuple[Mention, SentenceResult, float]]
+                      ) -> list[tuple[Mention, SentenceResult, float]]:
+        """Only names where a close spelling could come out: the LM pass already holds the distribution at the
+        name's first token, and unless one of its five likeliest tokens starts with the name's first letter, no
+        proposal can (proposals must share it). A wire story full of rare names asks a few, not 25."""
+        lm_out = ctx.lm
+        if lm_out is None or lm_out.hidden is None or not queries or ctx.models is None:
+            return queries
+        text, toks = ctx.document.text, lm_out.tokens
+        starts = [visible_start(text, t) for t in toks]
+        rows, kept, open_ = [], [], []
+        for q in queries:
+            i = bisect.bisect_left(starts, q[0].start)
+            if 0 < i < len(toks) and starts[i] == q[0].start:
+                rows.append(i - 1)
+                kept.append(q)
+            else:
+                open_.append(q)  # no token starts exactly at the name: ask anyway
+        tops = ctx.models.lm.next_pieces(lm_out.hidden[rows]) if rows else []
+        for q, top in zip(kept, tops):
+            if any(p.replace("▁", " ").strip()[:1] == q[0].text[0] for p in top):
+                open_.append(q)
+        return sorted(open_, key=lambda q: q[0].start)
