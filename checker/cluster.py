@@ -86,6 +86,7 @@ class RayBackend:
             opts: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False,
                                     "include_dashboard": False, "configure_logging": True}
             if self.address:
+                reachable(self.address)
                 opts["address"] = self.address
             else:
                 from checker.cli import available_cpus
@@ -195,6 +196,23 @@ class RayBackend:
         if self.started_ray:
             ray.shutdown()
             self.started_ray = False
+
+
+def reachable(address: str, seconds: float = 5.0) -> None:
+    """A HOST:PORT (or ray://HOST:PORT) that does not answer is one line now; Ray itself would retry for minutes."""
+    import socket
+
+    if address == "auto":
+        return
+    hostport = address.removeprefix("ray://").rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise CheckerError(f"Ray address {address!r} is not auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds):
+            pass
+    except OSError as exc:
+        raise CheckerError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 def _cause(exc: BaseException) -> str:

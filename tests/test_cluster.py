@@ -123,3 +123,13 @@ def test_cli_ray_options_need_the_ray_engine(tmp_path):
                            "--actors", "2", "-o", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip() == "checker: --address and --actors need --engine ray"
+
+
+@pytest.mark.parametrize(("address", "message"), [
+    ("127.0.0.1:1", "checker: cannot reach the Ray cluster at 127.0.0.1:1: Connection refused"),
+    ("nonsense", "checker: Ray address 'nonsense' is not auto, HOST:PORT or ray://HOST:PORT")])
+def test_cli_unreachable_cluster_is_one_line(tmp_path, address, message):
+    proc = subprocess.run([sys.executable, "-m", "tests.fake_cli", "check", str(SAMPLES / "wire.txt"), "--engine",
+                           "ray", "--address", address, "-o", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.strip() == message
