@@ -534,6 +534,9 @@ def serve(make_engine: Callable[[], Engine], host: str, port: int, options: Serv
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     announce(f"checker: serving on http://{shown}:{bound}/ (models loading; /readyz answers 200 when ready)")
+    # connections beyond this many are answered 503 by uvicorn before any of our code runs (a flood of idle or
+    # slow clients cannot pin memory); the queue of checks has its own, smaller bound (429)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=int(options.timeout) + 5, server_header=False)
+                            timeout_graceful_shutdown=int(options.timeout) + 5, server_header=False,
+                            limit_concurrency=max(64, 4 * (options.workers + options.queue)), timeout_keep_alive=5)
     uvicorn.Server(config).run(sockets=[sock])
