@@ -50,9 +50,9 @@ class NameSuspect(Rule):
                 continue
             seen.add(m.text)
             queries.append((m, s, actual))
-            if len(queries) >= MAX_QUERIES:
+            if len(queries) >= 4 * MAX_QUERIES:  # the filter below costs one output row per name
                 break
-        queries = self._worth_asking(ctx, queries)
+        queries = self._worth_asking(ctx, queries)[:MAX_QUERIES]
         proposals = lm.propose([text[max(0, m.start - CONTEXT_CHARS):m.start].rstrip() for m, _, _ in queries])
         out = []
         for (m, s, actual), words in zip(queries, proposals):
