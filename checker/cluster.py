@@ -46,12 +46,10 @@ class Worker:
 
     def check(self, path: str, data: bytes, input_format: str | None) -> dict[str, Any]:
         """{"report": …} or {"error": one line}; a bad file is an answer, never an exception."""
-        try:
-            return {"report": self.engine.check(read_document(path, data, input_format)).to_dict()}
-        except CheckerError as exc:
-            return {"error": str(exc)}
-        except Exception as exc:
-            return {"error": f"internal error: {type(exc).__name__}: {exc}"}
+        from checker.runner import outcome_of
+
+        done = outcome_of(lambda: self.engine.check(read_document(path, data, input_format)))
+        return {"error": done} if isinstance(done, str) else {"report": done.to_dict()}
 
 
 def import_ray() -> Any:

@@ -71,8 +71,13 @@ class Backend(Protocol):
 
 def check_file(engine: Engine, path: str, input_format: str | None) -> Outcome:
     """One file through one engine; anything but a report becomes its one-line reason."""
+    return outcome_of(lambda: engine.check(read_path(path, input_format, max_bytes=engine.settings.max_bytes)))
+
+
+def outcome_of(check: Callable[[], Report]) -> Outcome:
+    """A check's report, or the one line saying why it failed (here, or on a cluster worker)."""
     try:
-        return engine.check(read_path(path, input_format, max_bytes=engine.settings.max_bytes))
+        return check()
     except CheckerError as exc:
         return str(exc)
     except KeyboardInterrupt:

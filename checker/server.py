@@ -11,6 +11,7 @@ import asyncio
 import email.parser
 import email.policy
 import hmac
+import io
 import ipaddress
 import math
 import re
@@ -34,7 +35,7 @@ from starlette.exceptions import HTTPException
 
 from checker import __version__
 from checker.engine import Engine
-from checker.errors import CheckerError, InputError
+from checker.errors import CheckerError
 from checker.findings import FAIL_ON, Report
 from checker.ingest import READERS, detect_format
 from checker.render import RENDERERS
@@ -431,7 +432,7 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
         if output == "text":
             from rich.console import Console
 
-            console = Console(width=160, color_system=None, force_terminal=False, record=True, file=_Null())
+            console = Console(width=160, color_system=None, force_terminal=False, record=True, file=io.StringIO())
             console.print(text, end="", markup=True, highlight=False, soft_wrap=True)
             text = console.export_text()
         headers = {"X-Checker-Report-Id": rid, "X-Checker-Result": "fail" if rep.fails(fail_on) else "pass",
@@ -483,8 +484,6 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
                                                                                                  - t0)))
         except TimeoutError:
             raise ApiError(504, f"timed out after {options.timeout:g} s (the server's --timeout)") from None
-        except InputError as exc:
-            raise ApiError(422, str(exc)) from None
         except CheckerError as exc:
             raise ApiError(422, str(exc)) from None
         rid = service.remember(rep)
@@ -503,14 +502,6 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
         return rendered(rep, ext, rid, fail_on.value if fail_on else options.fail_on, download)
 
     return Edge(app, service)
-
-
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
 
 
 def _keep(rep: Report, rid: str, folder: Path) -> None:
