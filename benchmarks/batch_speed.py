@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev: the dev articles
 
 
@@ -48,7 +46,10 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=40)
     args = ap.parse_args()
 
-    from checker.cli import available_cpus, quiet_model_loading
+    from checker.cli import quiet_model_loading
+    from checker.cpu import available_cpus, tame_openmp
+
+    tame_openmp()  # as the CLI
     from checker.ingest import Document, sha256_bytes
     from checker.runner import load_checker
     from checker.settings import Settings

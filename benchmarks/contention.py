@@ -3,15 +3,19 @@ setting: a check that shares the CPU must not collapse.
 
     python benchmarks/contention.py
 
-Each configuration runs in a fresh process (the OpenMP settings are read at start-up): torch's default threads,
-`OMP_WAIT_POLICY=PASSIVE` (threads sleep instead of spinning while they wait), and one thread. The busy process is a
+Each configuration runs in a fresh process (the OpenMP settings are read at start-up): libgomp's default wait
+(300,000 spins before a waiting thread sleeps), `OMP_WAIT_POLICY=PASSIVE` (never spin), `GOMP_SPINCOUNT=3000` (the
+CLI's default, checker/cpu.py) and one thread; each is measured `--reps` times (medians: shared machines are
+noisy), configurations interleaved. The busy process is a
 pure-Python loop on its own, bounded in time; nothing leaves this machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -33,29 +37,39 @@ for _ in range(2):
 print(json.dumps({"warm": min(times)}))
 """
 BUSY = "import time\nt = time.time()\nwhile time.time() - t < 240:\n    pass\n"
-CONFIGS = [("torch default threads", {}, "0"), ("PASSIVE waits (CLI default)", {"OMP_WAIT_POLICY": "PASSIVE"}, "0"),
-           ("1 thread", {}, "1")]
+CONFIGS = [("libgomp default (300k spins)", {}, "0"), ("OMP_WAIT_POLICY=PASSIVE", {"OMP_WAIT_POLICY": "PASSIVE"}, "0"),
+           ("GOMP_SPINCOUNT=3000 (CLI)", {"GOMP_SPINCOUNT": "3000"}, "0"), ("1 thread", {}, "1")]
+OPENMP = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 
 
 def warm(env_extra: dict[str, str], threads: str) -> float:
     seed = ROOT / "seeds" / "000_a4ddab08513021e3.txt"
+    env = {**{k: v for k, v in os.environ.items() if k not in OPENMP}, **env_extra}
     out = subprocess.run([sys.executable, "-c", CHILD, str(seed), threads], capture_output=True, text=True,
-                         cwd=ROOT, env={**os.environ, **env_extra}, check=True, timeout=600)
+                         cwd=ROOT, env=env, check=True, timeout=600)
     return json.loads(out.stdout.strip().splitlines()[-1])["warm"]
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
     print(f"CPUs available to this process: {len(os.sched_getaffinity(0))}")
-    print(f"{'setting':<28}{'idle s':>8}{'busy s':>8}{'busy/idle':>10}")
-    for name, env, threads in CONFIGS:
-        idle = warm(env, threads)
-        busy_proc = subprocess.Popen([sys.executable, "-c", BUSY])
-        try:
-            time.sleep(1)
-            busy = warm(env, threads)
-        finally:
-            busy_proc.kill()
-        print(f"{name:<28}{idle:8.2f}{busy:8.2f}{busy / idle:10.2f}", flush=True)
+    idle: dict[str, list[float]] = {name: [] for name, _, _ in CONFIGS}
+    busy: dict[str, list[float]] = {name: [] for name, _, _ in CONFIGS}
+    for _ in range(args.reps):
+        for name, env, threads in CONFIGS:
+            idle[name].append(warm(env, threads))
+            busy_proc = subprocess.Popen([sys.executable, "-c", BUSY])
+            try:
+                time.sleep(1)
+                busy[name].append(warm(env, threads))
+            finally:
+                busy_proc.kill()
+    print(f"{'setting':<30}{'idle s':>8}{'busy s':>8}{'busy/idle':>10}   (medians of {args.reps})")
+    for name, _, _ in CONFIGS:
+        i, b = statistics.median(idle[name]), statistics.median(busy[name])
+        print(f"{name:<30}{i:8.2f}{b:8.2f}{b / i:10.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev: the dev articles
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI: idle torch threads must not spin
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
@@ -40,7 +39,10 @@ def main() -> None:
 
     import ray
 
-    from checker.cli import available_cpus, quiet_model_loading
+    from checker.cli import quiet_model_loading
+    from checker.cpu import available_cpus, tame_openmp
+
+    tame_openmp()  # as the CLI
     from checker.cluster import RayBackend
     from checker.runner import LocalBackend, load_checker, run_batch
     from checker.settings import Settings

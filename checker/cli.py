@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from checker import __version__
+from checker.cpu import available_cpus, tame_openmp
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CheckerError
 from checker.findings import FAIL_ON
 
@@ -48,18 +49,6 @@ def _version(value: bool) -> None:
 def root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                               help="Print the version and exit.")] = False) -> None:
     """checker reads wire copy and flags garbled sentences and internal inconsistencies."""
-
-
-def available_cpus() -> int:
-    """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota (containers, CI runners)."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            n = min(n, max(1, -(-int(quota) // int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, n)
 
 
 def quiet_model_loading() -> None:
@@ -374,10 +363,7 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # OpenMP threads sleep instead of spinning while they wait: beside one busy process the warm seed check takes
-    # 1.5x its idle time instead of 9x (benchmarks/contention.py). Read when torch starts; set OMP_WAIT_POLICY to
-    # override.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    tame_openmp()  # beside one busy process the warm check takes 1.9x its idle time, not 5x (cpu.py)
     try:
         code = app(args=argv, standalone_mode=False)
     except (typer.Exit, getattr(click_exc, "Exit", typer.Exit)) as exc:

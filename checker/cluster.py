@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.cpu import tame_openmp
 from checker.errors import CheckerError
 from checker.findings import Report
 from checker.ingest import read_bytes, read_document
@@ -31,7 +32,7 @@ class Worker:
     """The body of one Ray actor: one engine, loaded when the actor starts."""
 
     def __init__(self, settings: Settings, models_factory: Callable[[int | None], Models] | None = None) -> None:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        tame_openmp()
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from checker.engine import Engine
@@ -87,7 +88,7 @@ class RayBackend:
                 reachable(self.address)
                 opts["address"] = self.address
             else:
-                from checker.cli import available_cpus
+                from checker.cpu import available_cpus
 
                 opts |= {"num_cpus": available_cpus(), "object_store_memory": 256 * 1024 * 1024}
             try:

@@ -67,14 +67,27 @@ class LanguageModel:
         states = self.model.model(input_ids=inp).last_hidden_state[0]
         hidden = states[:-1]
         cap = getattr(self.model.config, "final_logit_softcapping", None)
-        out = []
-        for i in range(0, hidden.shape[0], rows):
-            logits = self.model.lm_head(hidden[i:i + rows]).float()
+        weight = self.model.lm_head.weight
+        n, vocab = hidden.shape[0], weight.shape[0]
+        rows = min(rows, n)
+        # one pair of buffers per call, written in place: a fresh 134 MB fp32 tensor per chunk (and log_softmax's
+        # output beside it) cost more in page faults and memory traffic than the output layer's matmul itself.
+        # Same arithmetic as log_softmax over the bf16-rounded logits: surprisal = max + log Σ exp(x − max) − x_t
+        low = torch.empty(rows, vocab, dtype=weight.dtype)
+        wide = torch.empty(rows, vocab, dtype=torch.float32)
+        out = torch.empty(n, dtype=torch.float32)
+        for i in range(0, n, rows):
+            r = min(rows, n - i)
+            lw = wide[:r]
+            torch.matmul(hidden[i:i + r], weight.t(), out=low[:r])
+            lw.copy_(low[:r])
             if cap:
-                logits = torch.tanh(logits / cap) * cap
-            logp = torch.log_softmax(logits, dim=-1)
-            out.append(-logp.gather(1, target[i:i + rows, None])[:, 0])
-        return torch.cat(out), states[1:]
+                lw.div_(cap).tanh_().mul_(cap)
+            picked = lw.gather(1, target[i:i + r, None])[:, 0]
+            top = lw.amax(-1, keepdim=True)
+            lw.sub_(top).exp_()
+            out[i:i + r] = top[:, 0] + lw.sum(-1).log() - picked
+        return out, states[1:]
 
     @torch.inference_mode()
     def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
@@ -103,7 +116,11 @@ class LanguageModel:
         cur = first.indices.reshape(-1, 1)
         chosen, total = [cur[:, 0].tolist()], (-first.values).reshape(-1).tolist()
         steps = [total[:]]  # cumulative surprisal after each token
+        with self._tok_lock:
+            open_rows = {j for j, t in enumerate(chosen[0]) if self._continues(t, first=True)}
         for _ in range(max_new_tokens - 1):
+            if not open_rows:  # every row's word has ended: further steps could not change any answer
+                break
             mask = torch.cat([mask, torch.ones(len(cur), 1, dtype=mask.dtype)], 1)
             pos = pos + 1
             out = self.model(input_ids=cur, attention_mask=mask, position_ids=pos, cache=cache,
@@ -114,6 +131,8 @@ class LanguageModel:
             chosen.append(cur[:, 0].tolist())
             total = [t - float(v) for t, v in zip(total, best.values)]
             steps.append(total[:])
+            with self._tok_lock:
+                open_rows = {j for j in open_rows if self._continues(chosen[-1][j])}
         with self._tok_lock:
             pieces = [[self.tokenizer.id_to_token(c[j]) for c in chosen] for j in range(len(cur))]
         answers: list[list[tuple[str, float]]] = [[] for _ in rows]
@@ -129,6 +148,11 @@ class LanguageModel:
             if word.strip():
                 answers[j // k].append((word.strip(), steps[n - 1][j]))
         return answers
+
+    def _continues(self, token: int, first: bool = False) -> bool:
+        """Whether a word can go on after this piece (the rule `propose` reads words by, below)."""
+        text = self.tokenizer.id_to_token(token).replace("▁", " ")
+        return (first or not text.startswith(" ")) and text.strip().replace("-", "").isalpha()
 
     @torch.inference_mode()
     def next_pieces(self, states: Any, k: int = 5) -> list[list[str]]:
