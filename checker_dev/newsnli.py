@@ -232,6 +232,31 @@ def flip(s: str, kind: str, names: list[str], rng: random.Random) -> str | None:
     raise ValueError(kind)
 
 
+def entity_variants(split: str, seed: int, per_sentence: int = 6) -> Iterator[dict]:
+    """More one-answer object swaps than `generated` makes (one per sentence, ~200 in `train`): up to
+    `per_sentence` different names put in the object's place, names of the same article first, both orders.
+    "Was held in Shaoshan" vs "… in Jiaxing" is the kind the stage-6 model read as neutral."""
+    rng = random.Random(seed)
+    docs = article_sentences(split)
+    pool = sorted({n for d in docs for s in d for n in _names(s)})
+    done: set[str] = set()
+    for doc in docs:
+        local = sorted({n for s in doc for n in _names(s)})
+        for s in doc:
+            if not 30 <= len(s) <= 400 or s in done:
+                continue
+            done.add(s)
+            made: set[str] = set()
+            for names in [local] * per_sentence + [pool] * per_sentence:  # the article's names first
+                if len(made) >= per_sentence:
+                    break
+                h = _swap_object(s, names, rng) if len(names) > 1 else None
+                if h and h != s and h not in made:
+                    made.add(h)
+                    p, q = (s, h) if rng.random() < 0.5 else (h, s)
+                    yield {"p": p, "h": q, "y": 2, "kind": "3way", "src": "flip-entity-extra"}
+
+
 def agent_swap(s: str, names: list[str], rng: random.Random) -> str | None:
     """Another agent doing the same non-exclusive thing: neutral, never a contradiction."""
     m = SHARED_ACT.match(s)

@@ -30,8 +30,8 @@ def test_seed_has_self_reference_and_no_contradiction(seed_report):
     assert not [r for r, _ in rules if r in ("contradiction", "conflicting-claims")]
 
 
-@pytest.mark.xfail(strict=True, reason="stage-6 weights read withdrawn-vs-mobilised as neutral (P 0.67 < 0.92); "
-                                       "an open item of the contradiction issue")
+@pytest.mark.xfail(strict=True, reason="the NLI model reads withdrawn-vs-mobilised as neutral (stage 7: P 0.28 < "
+                                       "0.92); an open item of the contradiction issue")
 def test_inserted_withdrawal_contradicts_mobilisation(checker, seed_text):
     anchor = "Western officials say Russia is mobilizing"
     text = seed_text.replace(anchor, WITHDRAWN + " " + anchor, 1)
@@ -89,8 +89,7 @@ def test_mnli_dev_accuracy_sample(checker):
 
 def test_flip_recall_per_kind_sample(checker):
     """Generated contradictions of held-apart MQM news sentences, the first 40 of each kind, at the shipped
-    threshold. The issue's bar is 0.85 per kind; `entity` (a one-answer object swapped) is below it (0.73 on all
-    73 dev flips) and pinned where it stands."""
+    threshold. The issue's bar is 0.85 per kind (on all dev flips, evaluate.py: every kind >= 0.90, entity 0.904)."""
     import sys
     from collections import defaultdict
 
@@ -113,13 +112,13 @@ def test_flip_recall_per_kind_sample(checker):
         bwd = nli.predict([(h, p) for p, h in pairs])
         recall[kind] = sum(max(a[2], b[2]) >= nli.threshold for a, b in zip(fwd, bwd)) / len(pairs)
     assert set(recall) == {f"flip-{k}" for k in newsnli.FLIP_KINDS}
-    for kind, r in recall.items():
-        assert r >= (0.65 if kind == "flip-entity" else 0.85), recall
+    assert min(recall.values()) >= 0.85, recall
 
 
 def test_false_alarms_on_real_news_dev_articles(checker):
     """Pairs the rule selects in the 460 held-apart MQM news articles: `contradiction` findings at the shipped
-    threshold. The issue's budget is 1 per 50 articles (9); the stage-6 model gives 12 and is pinned there."""
+    threshold. The issue's budget is 1 per 50 articles (9); the stage-7 model gives 11 (stage 6: 12) and is pinned
+    there."""
     from checker.attribution import different_sources, source_of
     from checker_dev import newsnli
 
@@ -131,4 +130,4 @@ def test_false_alarms_on_real_news_dev_articles(checker):
     fwd = nli.predict(pairs)
     bwd = nli.predict([(h, p) for p, h in pairs])
     findings = sum(max(a[2], b[2]) >= nli.threshold for a, b in zip(fwd, bwd))
-    assert findings <= 13, findings
+    assert findings <= 11, findings

@@ -3,6 +3,7 @@
     python models/nli-minilm/evaluate.py              # the whole table (~10 min on 2 cores)
     python models/nli-minilm/evaluate.py --calibrate  # also store the threshold (set on `calib`) in metrics.json
     python models/nli-minilm/evaluate.py --weights W  # another weights file (e.g. the previous model)
+    python models/nli-minilm/evaluate.py --weights W --calibrate  # its own calib threshold (metrics.json untouched)
     python models/nli-minilm/evaluate.py --dtype fp32 # force a compute dtype (default: bf16 on a bf16 CPU)
 
 The sets come from checker_dev/newsnli.py (rebuilt from ../shared, nothing cached):
@@ -87,7 +88,7 @@ def main() -> None:
     ev = eval_sets()
     result = table(ev, score(nli, ev), None if args.calibrate else args.threshold or nli.threshold)
     print(json.dumps(result, indent=1))
-    if args.calibrate:
+    if args.calibrate and args.weights is None:  # another weights file: the calib threshold is reported only
         card = json.loads((HERE / "metrics.json").read_text())
         card["contradiction_threshold"] = result["threshold"]
         card["news_eval"] = result

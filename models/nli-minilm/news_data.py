@@ -103,6 +103,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=Path(".gpu"))
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--stage7", type=int, default=0, metavar="N",
+                    help="write train7.jsonl.gz instead: N rows replayed from the stage-6 mix plus the extra "
+                         "one-answer object swaps of `train` (newsnli.entity_variants); eval.json.gz as usual")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -113,7 +116,13 @@ def main() -> None:
              + list(newsnli.hard_negatives("train", args.seed, systems_per_doc=10, per_article=10))
              + list(newsnli.paraphrases("train", args.seed)))
     random.Random(args.seed).shuffle(train)
-    with gzip.open(args.out / "train.jsonl.gz", "wt", encoding="utf-8") as f:
+    name = "train.jsonl.gz"
+    if args.stage7:
+        extra = list(newsnli.entity_variants("train", args.seed + 7))
+        train = train[: args.stage7] + extra
+        random.Random(args.seed + 7).shuffle(train)
+        name = "train7.jsonl.gz"
+    with gzip.open(args.out / name, "wt", encoding="utf-8") as f:
         for r in train:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print("train", len(train), dict(collections.Counter(r["src"].split("-")[0] if not r["src"].startswith("flip")

@@ -77,14 +77,14 @@ def train(args) -> None:
     device = torch.device(args.device)
     tok = AutoTokenizer.from_pretrained(args.base)
     model = AutoModelForSequenceClassification.from_pretrained(args.init, dtype=torch.float32).to(device)
-    rows = load_rows(args.data / "train.jsonl.gz", set(args.drop))
+    rows = load_rows(args.data / args.train_file, set(args.drop))
     if args.limit:
         rows = rows[: args.limit]
     data = encode(tok, rows, args.max_len)
     steps = int((len(data) + args.bs - 1) // args.bs * args.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
-    amp = device.type == "cuda"
+    amp = device.type == "cuda" or args.cpu_bf16  # bf16 autocast: GPUs, and CPUs with AMX/AVX512-BF16
     model.train()
     step, seen, t0 = 0, 0, time.time()
     while step < steps:
@@ -112,7 +112,8 @@ def train(args) -> None:
             "seed": args.seed,
             "max_len": args.max_len, "drop": args.drop, "train_seconds": round(time.time() - t0),
             "pairs_per_second": round(seen / (time.time() - t0)),
-            "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
+            "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+            "bf16_autocast": amp}
     (args.out / "run.json").write_text(json.dumps(info, indent=2))
     print(json.dumps(info), flush=True)
 
@@ -184,6 +185,8 @@ def main() -> None:
     ap.add_argument("--max-seconds", type=float, default=0, help="stop training after this long (0: no limit)")
     ap.add_argument("--drop", nargs="*", default=[], help="leave out rows whose source starts with these")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--cpu-bf16", action="store_true", help="bf16 autocast on the CPU (fast only with AMX)")
+    ap.add_argument("--train-file", default="train.jsonl.gz", help="the mix inside --data")
     ap.add_argument("--soup", nargs="*", type=Path, default=None)
     ap.add_argument("--eval", type=Path, default=None, help="score this model folder; --out is the .json.gz")
     args = ap.parse_args()
