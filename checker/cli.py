@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    tame_openmp()  # beside one busy process the warm check takes 1.9x its idle time, not 5x (cpu.py)
+    tame_openmp()  # beside one busy process the warm check takes < 2x its idle time, not 5x (cpu.py)
     try:
         code = app(args=argv, standalone_mode=False)
     except (typer.Exit, getattr(click_exc, "Exit", typer.Exit)) as exc:

@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 # How long an idle OpenMP thread spins before it sleeps. libgomp's default (300,000 spins) is fast alone but
-# collapses beside one busy process (the warm seed check 2.0 s → 10.6 s: the threads spin on cores the other
-# process needs); OMP_WAIT_POLICY=PASSIVE (never spin) holds 3.7 s there but costs 20 % when the machine is
-# idle, since every small op of name-suspect's decoding then wakes sleeping threads. 3,000 spins: 2.0 s idle and
-# 3.8 s busy (benchmarks/contention.py).
+# collapses beside one busy process (the warm seed check 2.0 s → 10.7 s: the threads spin on cores the other
+# process needs); OMP_WAIT_POLICY=PASSIVE (never spin) holds 3.7–3.8 s there but is slower alone (2.4 s), since
+# every small op of name-suspect's decoding then wakes sleeping threads. 3,000 spins: 2.0–2.3 s alone, 3.8–3.9 s
+# busy (benchmarks/contention.py, two runs of medians of 3).
 SPINCOUNT = "3000"
 
 
