@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from typer.testing import CliRunner
 
@@ -98,3 +99,21 @@ def test_eval_with_labels(tmp_path, fake_cli):
 def test_rules_lists_every_id():
     r = run("rules")
     assert r.exit_code == 0 and "conflicting-claims" in r.stdout and "Conflicting claims" in r.stdout
+
+
+def test_openmp_waits_are_short_unless_the_user_chose(monkeypatch):
+    """Idle OpenMP threads spin briefly (a busy neighbour must not collapse a check); a user's own choice wins."""
+    from checker.cpu import SPINCOUNT, available_cpus, tame_openmp
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    tame_openmp()
+    assert os.environ["GOMP_SPINCOUNT"] == SPINCOUNT
+    monkeypatch.delenv("GOMP_SPINCOUNT")
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    tame_openmp()
+    assert "GOMP_SPINCOUNT" not in os.environ
+    monkeypatch.setenv("GOMP_SPINCOUNT", "100")
+    tame_openmp()
+    assert os.environ["GOMP_SPINCOUNT"] == "100"
+    assert available_cpus() >= 1
