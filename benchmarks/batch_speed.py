@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev: the dev articles
+from checker.cpu import tame_openmp
+
+tame_openmp()  # as the CLI, before torch starts
 
 
 def pieces(n: int) -> list[str]:
@@ -47,9 +50,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from checker.cli import quiet_model_loading
-    from checker.cpu import available_cpus, tame_openmp
-
-    tame_openmp()  # as the CLI
+    from checker.cpu import available_cpus
     from checker.ingest import Document, sha256_bytes
     from checker.runner import load_checker
     from checker.settings import Settings

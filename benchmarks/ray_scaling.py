@@ -15,6 +15,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev: the dev articles
+from checker.cpu import tame_openmp
+
+tame_openmp()  # as the CLI, before torch starts
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
@@ -40,10 +43,8 @@ def main() -> None:
     import ray
 
     from checker.cli import quiet_model_loading
-    from checker.cpu import available_cpus, tame_openmp
-
-    tame_openmp()  # as the CLI
     from checker.cluster import RayBackend
+    from checker.cpu import available_cpus
     from checker.runner import LocalBackend, load_checker, run_batch
     from checker.settings import Settings
 

@@ -28,6 +28,13 @@ def best_dtype() -> torch.dtype:
     return torch.bfloat16 if ("avx512_bf16" in flags or "amx_bf16" in flags) else torch.float32
 
 
+def _continues(piece: str, n: int) -> bool:
+    """Whether the n-th piece of a proposed word belongs to it: letters (or hyphens), and after the first piece no
+    word boundary. `propose` reads words by this rule and stops decoding once no row's word can go on."""
+    text = piece.replace("▁", " ")
+    return (n == 0 or not text.startswith(" ")) and text.strip().replace("-", "").isalpha()
+
+
 class LanguageModel:
     """Load once per run and pass in; scoring never reloads."""
 
@@ -117,7 +124,7 @@ class LanguageModel:
         chosen, total = [cur[:, 0].tolist()], (-first.values).reshape(-1).tolist()
         steps = [total[:]]  # cumulative surprisal after each token
         with self._tok_lock:
-            open_rows = {j for j, t in enumerate(chosen[0]) if self._continues(t, first=True)}
+            open_rows = {j for j, t in enumerate(chosen[0]) if _continues(self.tokenizer.id_to_token(t), 0)}
         for _ in range(max_new_tokens - 1):
             if not open_rows:  # every row's word has ended: further steps could not change any answer
                 break
@@ -132,27 +139,21 @@ class LanguageModel:
             total = [t - float(v) for t, v in zip(total, best.values)]
             steps.append(total[:])
             with self._tok_lock:
-                open_rows = {j for j in open_rows if self._continues(chosen[-1][j])}
+                open_rows = {j for j in open_rows if _continues(self.tokenizer.id_to_token(chosen[-1][j]), 1)}
         with self._tok_lock:
             pieces = [[self.tokenizer.id_to_token(c[j]) for c in chosen] for j in range(len(cur))]
         answers: list[list[tuple[str, float]]] = [[] for _ in rows]
         for j, ps in enumerate(pieces):
             word, n = "", 0
             for n, piece in enumerate(ps):
-                text = piece.replace("▁", " ")
-                if (n > 0 and text.startswith(" ")) or not text.strip().replace("-", "").isalpha():
+                if not _continues(piece, n):
                     break
-                word += text
+                word += piece.replace("▁", " ")
             else:
                 n = len(ps)
             if word.strip():
                 answers[j // k].append((word.strip(), steps[n - 1][j]))
         return answers
-
-    def _continues(self, token: int, first: bool = False) -> bool:
-        """Whether a word can go on after this piece (the rule `propose` reads words by, below)."""
-        text = self.tokenizer.id_to_token(token).replace("▁", " ")
-        return (first or not text.startswith(" ")) and text.strip().replace("-", "").isalpha()
 
     @torch.inference_mode()
     def next_pieces(self, states: Any, k: int = 5) -> list[list[str]]:
