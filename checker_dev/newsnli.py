@@ -78,13 +78,14 @@ def prose_sentences(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in segment(text) if s.kind == "sentence"]
 
 
-def rule_pairs(text: str) -> list[tuple[str, str]]:
-    """The pairs the contradiction rule would read in this article (its own selection, model-free)."""
+def rule_pairs(text: str, subjects: bool = True) -> list[tuple[str, str]]:
+    """The pairs the contradiction rule would read in this article (its own selection, model-free); subjects=False
+    leaves out the different-subjects check, as the stage 6–7 training mixes were built."""
     from checker.rules.contradiction import select_pairs, sentence_keys
 
     spans = prose_sentences(text)
     texts = [text[a:b] for a, b in spans]
-    return [(texts[a], texts[b]) for a, b in select_pairs(texts, sentence_keys(text, spans))]
+    return [(texts[a], texts[b]) for a, b in select_pairs(texts, sentence_keys(text, spans), subjects)]
 
 
 # -- generated pairs -------------------------------------------------------------------------------------------
@@ -328,7 +329,7 @@ def hard_negatives(split: str, seed: int, systems_per_doc: int = 4, per_article:
     for key in sorted(by_doc):
         arts = by_doc[key]
         for a in rng.sample(arts, min(systems_per_doc, len(arts))):
-            pairs = rule_pairs(a.text)
+            pairs = rule_pairs(a.text, subjects=False)
             for p, h in rng.sample(pairs, min(per_article, len(pairs))):
                 yield {"p": p, "h": h, "y": -1, "kind": "notc", "src": "mqm-pairs"}
                 yield {"p": h, "h": p, "y": -1, "kind": "notc", "src": "mqm-pairs"}

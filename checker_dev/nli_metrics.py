@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import math
+
 import numpy as np
 
 from checker.attribution import different_sources, source_of
 from checker.metrics import auroc
+from checker.rules.contradiction import different_subjects
 
 BUDGET = 50  # at most one contradiction finding per this many real articles
+# the budget is promised, not hit on average: calib findings are held to a count whose one-sided Poisson upper
+# bound at this confidence stays within the budget. A threshold at the point estimate (9 findings on 475 calib
+# articles) overshoots a held-apart set of the same size about half the time by sampling noise alone.
+CONFIDENCE = 0.9
 
 
 def own_voice(pairs: list[list]) -> np.ndarray:
@@ -25,11 +32,32 @@ def findings_at(pairs: list[list], probs: list[list[float]], t: float, voice: np
     return int(((p >= t) & voice).sum())
 
 
+def poisson_upper(k: int, confidence: float) -> float:
+    """One-sided upper confidence bound on a Poisson mean after observing k events (by bisection on the CDF)."""
+    lo, hi = 0.0, 10.0 * (k + 10)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        cdf = sum(math.exp(-mid + i * math.log(mid) - math.lgamma(i + 1)) for i in range(k + 1)) if mid else 1.0
+        lo, hi = (mid, hi) if cdf > 1 - confidence else (lo, mid)
+    return lo
+
+
+def allowed_findings(articles: int, per: int, confidence: float = CONFIDENCE) -> int:
+    """The most calib findings whose upper bound still keeps the rate within one per `per` articles."""
+    k = -1
+    while poisson_upper(k + 1, confidence) <= articles / per:
+        k += 1
+    return k
+
+
 def budget_threshold(pairs: list[list], probs: list[list[float]], articles: int, per: int,
-                     voice: np.ndarray) -> float:
-    """The lowest threshold giving at most articles/per findings on these (consistent) articles."""
+                     voice: np.ndarray, confidence: float = CONFIDENCE) -> float:
+    """The lowest threshold whose findings on these (consistent) articles keep the rate within one per `per`
+    articles at the given confidence; confidence 0 is the point estimate (articles // per findings)."""
     p = np.sort(np.array([max(a, b) for a, b in probs])[voice])[::-1]
-    allowed = articles // per
+    allowed = allowed_findings(articles, per, confidence) if confidence else articles // per
+    if allowed < 0:
+        return 1.0
     if allowed >= len(p):
         return 0.5
     return float(max(0.5, np.nextafter(p[allowed], 1.0)))
@@ -42,7 +70,9 @@ def table(ev: dict[str, Any], probs: dict[str, Any], threshold: float | None = N
         threshold = budget_threshold(ev["calib_pairs"], probs["calib_pairs"], ev["calib_articles"], BUDGET,
                                      cal_voice)
     half = budget_threshold(ev["calib_pairs"], probs["calib_pairs"], ev["calib_articles"], 2 * BUDGET, cal_voice)
-    out: dict[str, Any] = {"threshold": round(threshold, 4), "threshold_half_budget": round(half, 4)}
+    out: dict[str, Any] = {"threshold": round(threshold, 4), "threshold_half_budget": round(half, 4),
+                           "calib_allowed_findings": allowed_findings(ev["calib_articles"], BUDGET),
+                           "confidence": CONFIDENCE}
     for key, voice in (("calib", cal_voice), ("dev", dev_voice)):
         n_art = ev[f"{key}_articles"]
         n = findings_at(ev[f"{key}_pairs"], probs[f"{key}_pairs"], threshold, voice)
@@ -56,6 +86,8 @@ def table(ev: dict[str, Any], probs: dict[str, Any], threshold: float | None = N
     out["flip_recall"] = {k: {"n": len(v), "recall": round(float(np.mean(np.array(v) >= threshold)), 3)}
                           for k, v in sorted(kinds.items())}
     allp = [p for v in kinds.values() for p in v]
+    kept = [not different_subjects(p, h) for p, h, _ in ev["flips_dev"]]
+    out["flips_kept_by_pair_selection"] = round(float(np.mean(kept)), 4)  # the subject check never drops a flip
     out["flip_recall_all"] = round(float(np.mean(np.array(allp) >= threshold)), 3)
     rows: dict[int, float] = defaultdict(float)
     for (k, _, _), (a, b) in zip(ev["summedits_pairs"], probs["summedits_pairs"]):

@@ -117,8 +117,8 @@ def test_flip_recall_per_kind_sample(checker):
 
 def test_false_alarms_on_real_news_dev_articles(checker):
     """Pairs the rule selects in the 460 held-apart MQM news articles: `contradiction` findings at the shipped
-    threshold. The issue's budget is 1 per 50 articles (9); the stage-7 model gives 11 (stage 6: 12) and is pinned
-    there."""
+    threshold: the issue's budget, 1 per 50 articles (9). The threshold keeps calib within it at 90 % confidence;
+    dev gives 8 in fp32 and 9 in bf16 (stage 7 at the point-estimate threshold: 11)."""
     from checker.attribution import different_sources, source_of
     from checker_dev import newsnli
 
@@ -130,4 +130,4 @@ def test_false_alarms_on_real_news_dev_articles(checker):
     fwd = nli.predict(pairs)
     bwd = nli.predict([(h, p) for p, h in pairs])
     findings = sum(max(a[2], b[2]) >= nli.threshold for a, b in zip(fwd, bwd))
-    assert findings <= 11, findings
+    assert findings <= 9, findings

@@ -87,3 +87,22 @@ def test_one_shared_place_name_does_not_pair_two_claims():
     pairs = select_pairs([a, b, c], sentence_keys(text, spans))
     assert (0, 1) not in pairs
     assert (1, 2) in pairs  # NATO, forces, Eastern, Europe: one claim, two tellings
+
+
+def test_two_named_subjects_are_two_things_not_one_claim():
+    """Parallel descriptions (two medals, two officials at one forum) are not paired; one subject told two ways is,
+    and so is a subject spelt two ways by the translation, or a claim attributed to a source."""
+    from checker.rules.contradiction import different_subjects
+
+    assert different_subjects("The Friendship Medal uses a gold-blue colour scheme.",
+                              "The medal of National Honorary Titles uses a red-gold colour scheme.")
+    assert different_subjects("He Lifeng attended the main forum and delivered a keynote speech.",
+                              "Japanese Minister Nishimura attended the main forum and delivered a keynote speech.")
+    assert not different_subjects("Russia has withdrawn all of its troops from the Ukrainian border since October.",
+                                  "Since October, Russia has mobilized about 100,000 troops near the border.")
+    assert not different_subjects("Russian forces have withdrawn from the border.", "Russia has massed troops there.")
+    assert not different_subjects("The chairman of Cerris completed the plan.", "The chairman of Celis abandoned it.")
+    assert not different_subjects("On Monday the talks were held in Geneva.", "On Tuesday the talks were held in Rome.")
+    assert not different_subjects("There is no need to register.", "Prior to this, students had to register.")
+    assert not different_subjects("Moscow says it has withdrawn all of its troops.",
+                                  "NATO officials said Russia has not withdrawn any troops.")

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from checker.attribution import different_sources, source_of
 from checker.findings import Finding
-from checker.names import mentions, zipf
+from checker.names import edit_distance, is_derivation, mentions, zipf
 from checker.rules import Context, Rule, RuleInfo, register
 
 CONTRADICTION = 2  # index in the NLI model's [entailment, neutral, contradiction]
@@ -26,6 +26,11 @@ NEGATION = {"not", "no", "never", "none", "nothing", "neither", "nor", "without"
 PER_SENTENCE = 6  # neighbours kept per sentence: the linear budget
 NEAR_DUPLICATE = 0.9
 ANCHOR = 2  # distinct shared keys a pair needs
+CALENDAR = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
+            "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+# where the predicate starts: the first verb-like lowercase word after the first word ("The Friendship Medal |uses|")
+VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|must|did|does|do|said|says|"
+                     r"[a-z]+ed|[a-z]+es)\b")
 
 
 def content_words(text: str) -> set[str]:
@@ -44,9 +49,35 @@ def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[dict[str, flo
     return out
 
 
-def select_pairs(texts: list[str], keys: list[dict[str, float]]) -> list[tuple[int, int]]:
+def subject_names(text: str) -> set[str]:
+    """Capitalised words before the predicate, case-folded: whom or what the sentence is about. A sentence's
+    first word counts only when it is rare as an ordinary word ("Beijing", not "There" or "Prior")."""
+    m = VERBISH.search(text, 1)
+    if not m:
+        return set()
+    return {w.text.lower() for w in mentions(text, [(0, 0, m.start())])
+            if (not w.initial or zipf(w.text) < 4.0) and w.text not in CALENDAR}
+
+
+def different_subjects(a: str, b: str) -> bool:
+    """Both sentences name their subject and share none of those names (Russia/Russian, or one name spelt two
+    ways, counts as shared): two things described, not one claim told two ways. "The Friendship Medal uses a gold-blue colour scheme" vs "The medal
+    of National Honorary Titles uses a red-gold colour scheme"; "He Lifeng attended the forum" vs "Minister
+    Nishimura attended the forum"."""
+    if source_of(a) or source_of(b):  # "Moscow says …" vs "NATO said …": the names before the verb are sources
+        return False
+    sa, sb = subject_names(a), subject_names(b)
+    return bool(sa) and bool(sb) and not any(same_name(x, y) for x in sa for y in sb)
+
+
+def same_name(x: str, y: str) -> bool:
+    """One name: equal, derived (Russia/Russian) or spelt two ways by the translation (Cerris/Celis)."""
+    return x == y or is_derivation(x, y) or (min(len(x), len(y)) >= 5 and edit_distance(x, y, 2) <= 2)
+
+
+def select_pairs(texts: list[str], keys: list[dict[str, float]], subjects: bool = True) -> list[tuple[int, int]]:
     """Candidate pairs (i < j) about the same thing: at least two distinct shared keys (names, numbers,
-    content words). Each sentence keeps its best-tied PER_SENTENCE partners: the cost stays linear."""
+    content words), and not two differently named subjects (`different_subjects`). Each sentence keeps its best-tied PER_SENTENCE partners: the cost stays linear."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
@@ -74,6 +105,8 @@ def select_pairs(texts: list[str], keys: list[dict[str, float]]) -> list[tuple[i
     for a, b in sorted(keep):
         wa, wb = content_words(texts[a]), content_words(texts[b])
         if wa and wb and len(wa & wb) / len(wa | wb) >= NEAR_DUPLICATE:
+            continue
+        if subjects and different_subjects(texts[a], texts[b]):
             continue
         out.append((a, b))
     return out

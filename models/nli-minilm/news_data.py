@@ -81,6 +81,18 @@ def article_pairs(split: str) -> tuple[list[list], int]:
     return rows, len(arts)
 
 
+def mined_negatives(path: Path, min_c: float) -> list[dict]:
+    """Rule pairs of `train` articles the previous model scored at least min_c either way: not contradictions."""
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r["p"] is not None and max(r["c"]) >= min_c:
+                rows.append({"p": r["p"], "h": r["h"], "y": -1, "kind": "notc", "src": "mined-pairs"})
+                rows.append({"p": r["h"], "h": r["p"], "y": -1, "kind": "notc", "src": "mined-pairs"})
+    return rows
+
+
 def summedits_pairs() -> tuple[list[list], list[bool]]:
     """Per SummEdits-news row: each summary sentence against the 8 document sentences sharing most keys."""
     from checker.rules.contradiction import sentence_keys
@@ -106,6 +118,10 @@ def main() -> None:
     ap.add_argument("--stage7", type=int, default=0, metavar="N",
                     help="write train7.jsonl.gz instead: N rows replayed from the stage-6 mix plus the extra "
                          "one-answer object swaps of `train` (newsnli.entity_variants); eval.json.gz as usual")
+    ap.add_argument("--mined", type=Path, default=None,
+                    help="with --stage7 N: write train8.jsonl.gz, adding the mined pairs (mine.py) scoring at least "
+                         "--min-c either way as not-contradiction, both orders")
+    ap.add_argument("--min-c", type=float, default=0.5)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -120,8 +136,11 @@ def main() -> None:
     if args.stage7:
         extra = list(newsnli.entity_variants("train", args.seed + 7))
         train = train[: args.stage7] + extra
-        random.Random(args.seed + 7).shuffle(train)
         name = "train7.jsonl.gz"
+        if args.mined:
+            train += mined_negatives(args.mined, args.min_c)
+            name = "train8.jsonl.gz"
+        random.Random(args.seed + 7).shuffle(train)
     with gzip.open(args.out / name, "wt", encoding="utf-8") as f:
         for r in train:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
