@@ -3,10 +3,9 @@ predictions: shared by models/nli-minilm/evaluate.py (CPU, shipped weights) and 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
-
-import math
 
 import numpy as np
 

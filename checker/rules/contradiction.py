@@ -61,9 +61,9 @@ def subject_names(text: str) -> set[str]:
 
 def different_subjects(a: str, b: str) -> bool:
     """Both sentences name their subject and share none of those names (Russia/Russian, or one name spelt two
-    ways, counts as shared): two things described, not one claim told two ways. "The Friendship Medal uses a gold-blue colour scheme" vs "The medal
-    of National Honorary Titles uses a red-gold colour scheme"; "He Lifeng attended the forum" vs "Minister
-    Nishimura attended the forum"."""
+    ways, counts as shared): two things described, not one claim told two ways. "The Friendship Medal uses a
+    gold-blue colour scheme" vs "The medal of National Honorary Titles uses a red-gold colour scheme"; "He Lifeng
+    attended the forum" vs "Minister Nishimura attended the forum"."""
     if source_of(a) or source_of(b):  # "Moscow says …" vs "NATO said …": the names before the verb are sources
         return False
     sa, sb = subject_names(a), subject_names(b)
@@ -77,7 +77,8 @@ def same_name(x: str, y: str) -> bool:
 
 def select_pairs(texts: list[str], keys: list[dict[str, float]], subjects: bool = True) -> list[tuple[int, int]]:
     """Candidate pairs (i < j) about the same thing: at least two distinct shared keys (names, numbers,
-    content words), and not two differently named subjects (`different_subjects`). Each sentence keeps its best-tied PER_SENTENCE partners: the cost stays linear."""
+    content words), and not two differently named subjects (`different_subjects`). Each sentence keeps its
+    best-tied PER_SENTENCE partners: the cost stays linear."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
