@@ -67,34 +67,44 @@ class LanguageModel:
         self.version = meta.get("version", modelstore.LM_VERSION)
         self.sha256 = meta.get("gguf_sha256", "")
 
-    def _nll(self, inp: torch.Tensor, target: torch.Tensor, rows: int = 128
+    def _nll(self, inp: torch.Tensor, target: torch.Tensor, cells: int = 4 << 20
              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Surprisal of each target token (and the states after each); the 262k-way output layer runs in row
-        chunks to bound memory."""
+        """Surprisal of each target token (and the states after each). The 262k-way output layer runs in vocabulary
+        slices for all rows at once, with a running max and sum of exponentials per row (an online log-sum-exp):
+        the weight is read once and each slice of logits (about `cells` values) stays in cache while it is
+        reduced. Row chunks over the whole vocabulary read the 335 MB weight once per chunk and pushed 134 MB
+        slices through memory four times; this halves the output layer (seed 0.67 → 0.29 s) and changes
+        surprisal only by summation order (≤ 4e-5 nats)."""
         states = self.model.model(input_ids=inp).last_hidden_state[0]
         hidden = states[:-1]
         cap = getattr(self.model.config, "final_logit_softcapping", None)
         weight = self.model.lm_head.weight
         n, vocab = hidden.shape[0], weight.shape[0]
-        rows = min(rows, n)
-        # one pair of buffers per call, written in place: a fresh 134 MB fp32 tensor per chunk (and log_softmax's
-        # output beside it) cost more in page faults and memory traffic than the output layer's matmul itself.
-        # Same arithmetic as log_softmax over the bf16-rounded logits: surprisal = max + log Σ exp(x − max) − x_t
-        low = torch.empty(rows, vocab, dtype=weight.dtype)
-        wide = torch.empty(rows, vocab, dtype=torch.float32)
-        out = torch.empty(n, dtype=torch.float32)
-        for i in range(0, n, rows):
-            r = min(rows, n - i)
-            lw = wide[:r]
-            torch.matmul(hidden[i:i + r], weight.t(), out=low[:r])
-            lw.copy_(low[:r])
+        cols = 2048
+        while cols < 16384 and 2 * cols * n <= cells:
+            cols *= 2
+        cols = min(cols, vocab)
+        low = torch.empty(n, cols, dtype=weight.dtype)
+        wide = torch.empty(n, cols, dtype=torch.float32)
+        top = torch.full((n,), -math.inf)
+        total = torch.zeros(n)
+        picked = torch.empty(n)
+        for j in range(0, vocab, cols):
+            c = min(cols, vocab - j)
+            lo, lw = (low, wide) if c == cols else (low[:, :c].contiguous(), wide[:, :c].contiguous())
+            torch.matmul(hidden, weight[j:j + c].t(), out=lo)
+            lw.copy_(lo)
             if cap:
                 lw.div_(cap).tanh_().mul_(cap)
-            picked = lw.gather(1, target[i:i + r, None])[:, 0]
-            top = lw.amax(-1, keepdim=True)
-            lw.sub_(top).exp_()
-            out[i:i + r] = top[:, 0] + lw.sum(-1).log() - picked
-        return out, states[1:]
+            here = ((target >= j) & (target < j + c)).nonzero()[:, 0]
+            if len(here):
+                picked[here] = lw[here, target[here] - j]
+            new = torch.maximum(top, lw.amax(-1))
+            total.mul_((top - new).exp_())
+            lw.sub_(new[:, None]).exp_()
+            total.add_(lw.sum(-1))
+            top = new
+        return top + total.log() - picked, states[1:]
 
     @torch.inference_mode()
     def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
