@@ -51,22 +51,22 @@ def sentence_keys(text: str, spans: list[tuple[int, int]]) -> list[dict[str, flo
 
 def subject_names(text: str) -> set[str]:
     """Capitalised words before the predicate, case-folded: whom or what the sentence is about. A sentence's
-    first word counts only when it is rare as an ordinary word ("Beijing", not "There" or "Prior")."""
+    first word counts only when it is rare as an ordinary word ("Beijing", not "There" or "Prior"). Empty for an
+    attributed claim ("Moscow says …"): the names before its verb are its source, not its subject."""
     m = VERBISH.search(text, 1)
-    if not m:
+    if not m or source_of(text):
         return set()
     return {w.text.lower() for w in mentions(text, [(0, 0, m.start())])
             if (not w.initial or zipf(w.text) < 4.0) and w.text not in CALENDAR}
 
 
-def different_subjects(a: str, b: str) -> bool:
-    """Both sentences name their subject and share none of those names (Russia/Russian, or one name spelt two
-    ways, counts as shared): two things described, not one claim told two ways. "The Friendship Medal uses a
-    gold-blue colour scheme" vs "The medal of National Honorary Titles uses a red-gold colour scheme"; "He Lifeng
-    attended the forum" vs "Minister Nishimura attended the forum"."""
-    if source_of(a) or source_of(b):  # "Moscow says …" vs "NATO said …": the names before the verb are sources
-        return False
-    sa, sb = subject_names(a), subject_names(b)
+def different_subjects(a: str | set[str], b: str | set[str]) -> bool:
+    """Both sentences (or their `subject_names`) name their subject and share none of those names (Russia/Russian,
+    or one name spelt two ways, counts as shared): two things described, not one claim told two ways. "The
+    Friendship Medal uses a gold-blue colour scheme" vs "The medal of National Honorary Titles uses a red-gold
+    colour scheme"; "He Lifeng attended the forum" vs "Minister Nishimura attended the forum"."""
+    sa = subject_names(a) if isinstance(a, str) else a
+    sb = subject_names(b) if isinstance(b, str) else b
     return bool(sa) and bool(sb) and not any(same_name(x, y) for x in sa for y in sb)
 
 
@@ -103,12 +103,17 @@ def select_pairs(texts: list[str], keys: list[dict[str, float]], subjects: bool 
         for _, pair in sorted(items, reverse=True)[:PER_SENTENCE]:
             keep.add(pair)
     out = []
+    named: dict[int, set[str]] = {}  # each sentence's subject names, read once
     for a, b in sorted(keep):
         wa, wb = content_words(texts[a]), content_words(texts[b])
         if wa and wb and len(wa & wb) / len(wa | wb) >= NEAR_DUPLICATE:
             continue
-        if subjects and different_subjects(texts[a], texts[b]):
-            continue
+        if subjects:
+            for i in (a, b):
+                if i not in named:
+                    named[i] = subject_names(texts[i])
+            if different_subjects(named[a], named[b]):
+                continue
         out.append((a, b))
     return out
 
