@@ -124,6 +124,111 @@ def wordnet_antonyms() -> dict[str, str]:
     return out
 
 
+# verbs whose WordNet antonym depends on a sense the sentence rarely has ("take" / "give" measures)
+LIGHT_VERBS = frozenset("be have do make get go come take give let keep put set say tell see look find think "
+                        "know want need seem become begin start stop hold show".split())
+# lemmas whose WordNet antonym is another sense than news uses (read off `train` flips only): "would" is "will"
+# (bequeath: disinherit), "could" is "can" (fire: hire), "led" / "followed", "faced" / "backed", "rode" / "walked"
+OTHER_SENSE = frozenset("will can lead follow face back relate ride walk collect spread work idle".split())
+AUX_BEFORE_BASE = frozenset("to will would can could may might must should shall did does do not".split())
+BE_FORMS = frozenset("is are was were be been being am".split())
+
+
+@cache
+def verb_antonyms() -> dict[str, tuple[str, ...]]:
+    """WordNet verb antonyms over all senses (lemma -> antonyms): mobilize/demobilize, rise/fall, advance/withdraw.
+    `wordnet_antonyms` keeps one per word and matches surface forms only, so inflected news verbs ("mobilized",
+    "rose") never flipped. An antonym pointer joins two senses, so each synonym of the source word in that sense
+    takes the antonym ("withdraw", "retreat" / "advance"). Source verb common (Zipf >= 3), antonym a real word
+    (>= 1.5), light verbs left out."""
+    from wordfreq import zipf_frequency
+
+    words: dict[str, list[str]] = {}
+    ptrs: list[tuple[str, int, str, int]] = []
+    path = WORDNET / "data.verb"
+    if not path.exists():
+        return {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        parts = line.split(" ")
+        off, n = parts[0], int(parts[3], 16)
+        words[off] = [parts[4 + 2 * i].lower() for i in range(n)]
+        k = 4 + 2 * n
+        for i in range(int(parts[k])):
+            sym, target, _p, st = parts[k + 1 + 4 * i: k + 5 + 4 * i]
+            if sym == "!":
+                ptrs.append((off, int(st[:2], 16), target, int(st[2:], 16)))
+    out: dict[str, set[str]] = defaultdict(set)
+    for off, si, target, ti in ptrs:
+        if target not in words or not si or not ti:
+            continue
+        b = words[target][ti - 1]
+        for a in words[off]:  # the senses are opposites: every synonym of the source word takes the antonym
+            if "_" in a or "_" in b or a in LIGHT_VERBS or b in LIGHT_VERBS:
+                continue
+            if zipf_frequency(a, "en") >= 3.0 and zipf_frequency(b, "en") >= 1.5:
+                out[a].add(b)
+    return {a: tuple(sorted(bs)) for a, bs in out.items()}
+
+
+def _verb_antonym(s: str, rng: random.Random) -> str | None:
+    """One inflected verb of the predicate replaced by a WordNet antonym in the same form: "has mobilized" /
+    "has demobilized", "exports rose" / "exports fell". A form is read as a verb only where English makes it one:
+    past forms anywhere after the subject, a base form after to/will/did…, -ing after a form of be, -s as the first
+    verb-like word."""
+    from lemminflect import getAllInflections, getAllLemmas, getInflection
+
+    ants = verb_antonyms()
+    cut = _main_verb(s) or s.find(" ") + 1  # "Exports rose": an irregular past is not verb-like to _main_verb
+    words = s.split(" ")
+    pos, cands = 0, []
+    for i, w in enumerate(words):
+        start, pos = pos, pos + len(w) + 1
+        core = w.strip(",.;:\"'()")
+        if start < cut or not core.isalpha() or not core.islower():
+            continue
+        prev = words[i - 1].lower() if i else ""
+        for lemma in getAllLemmas(core, upos="VERB").get("VERB", ()):
+            if lemma not in ants or lemma in OTHER_SENSE or core in AUX_BEFORE_BASE:
+                continue
+            tags = [t for t, forms in getAllInflections(lemma, upos="VERB").items() if core in forms]
+            tag = next((t for t in ("VBD", "VBN") if t in tags), None)
+            if tag is None and "VB" in tags and prev in AUX_BEFORE_BASE:
+                tag = "VB"
+            elif tag is None and "VBG" in tags and prev in BE_FORMS:
+                tag = "VBG"
+            elif tag is None and "VBZ" in tags and start == cut:
+                tag = "VBZ"
+            if tag:
+                cands.append((i, core, lemma, tag))
+                break
+    if not cands:
+        return None
+    i, core, lemma, tag = rng.choice(cands)
+    forms = getInflection(rng.choice(ants[lemma]), tag)
+    if not forms or forms[0] == core:
+        return None
+    words[i] = words[i].replace(core, forms[0])
+    return " ".join(words)
+
+
+def verb_flips(split: str, seed: int) -> Iterator[dict]:
+    """One verb-antonym contradiction per sentence of a split (`_verb_antonym`), a random order each. Its own
+    generator and random stream, so the six kinds of `generated` (and their held-apart tables) stay as they were."""
+    rng = random.Random(seed)
+    done: set[str] = set()
+    for doc in article_sentences(split):
+        for s in doc:
+            if not 30 <= len(s) <= 400 or s in done:
+                continue
+            done.add(s)
+            h = _verb_antonym(s, rng)
+            if h and h != s:
+                p, q = (s, h) if rng.random() < 0.5 else (h, s)
+                yield {"p": p, "h": q, "y": 2, "kind": "3way", "src": "flip-verb"}
+
+
 def _wordnet_antonym(s: str, rng: random.Random) -> str | None:
     ants = wordnet_antonyms()
     words = s.split(" ")

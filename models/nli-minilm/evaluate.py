@@ -10,7 +10,8 @@ The sets come from checker_dev/newsnli.py (rebuilt from ../shared, nothing cache
 - MQM news `calib` articles choose the threshold: the lowest with at most one `contradiction` finding per 50
   articles; MQM news `dev` articles report the false alarms at it (all translations of a source document are in
   one split only);
-- generated flips of `dev` sentences (negation, antonym, number, entity, date, quantifier): recall at it;
+- generated flips of `dev` sentences (negation, antonym, number, entity, date, quantifier, verb antonym): recall at
+  it;
 - SummEdits news: AUROC of edited (inconsistent) vs consistent summaries, a summary scored by its highest
   P(contradiction) against the document sentences that share most words with it;
 - TaxiNLI's MultiNLI-dev part (3-way accuracy) and ConjNLI dev.
@@ -34,11 +35,11 @@ from checker_dev.nli_metrics import table  # noqa: E402
 
 
 def eval_sets() -> dict:
-    from news_data import FLIPS_PER_KIND_DEV, article_pairs, capped, summedits_pairs
+    from news_data import article_pairs, dev_flips, summedits_pairs
 
     from checker_dev import newsnli
 
-    flips = capped([r for r in newsnli.generated("dev", 7) if r["src"].startswith("flip-")], FLIPS_PER_KIND_DEV, 6)
+    flips = dev_flips(7, 6)
     calib, n_calib = article_pairs("calib")
     dev, n_dev = article_pairs("dev")
     summ, summ_labels = summedits_pairs()

@@ -72,6 +72,13 @@ def capped(rows: list[dict], cap: int, seed: int) -> list[dict]:
     return out
 
 
+def dev_flips(seed: int, cap_seed: int) -> list[dict]:
+    """The held-apart flips of `dev` sentences: the six kinds of `generated` and the verb antonyms, each capped."""
+    rows = [r for r in newsnli.generated("dev", seed) if r["src"].startswith("flip-")]
+    return capped(rows, FLIPS_PER_KIND_DEV, cap_seed) + capped(list(newsnli.verb_flips("dev", seed)),
+                                                               FLIPS_PER_KIND_DEV, cap_seed)
+
+
 def article_pairs(split: str) -> tuple[list[list], int]:
     """[article index, premise, hypothesis] for every pair the rule selects in the split's articles."""
     arts = [a for a in newsnli.mqm_articles() if a.split == split]
@@ -122,6 +129,9 @@ def main() -> None:
                     help="with --stage7 N: write train8.jsonl.gz, adding the mined pairs (mine.py) scoring at least "
                          "--min-c either way as not-contradiction, both orders")
     ap.add_argument("--min-c", type=float, default=0.5)
+    ap.add_argument("--verbs", action="store_true",
+                    help="with --stage7 N: write train9.jsonl.gz, adding one WordNet verb-antonym flip per `train` "
+                         "sentence (newsnli.verb_flips: 'has mobilized' / 'has demobilized') as contradictions")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -140,6 +150,9 @@ def main() -> None:
         if args.mined:
             train += mined_negatives(args.mined, args.min_c)
             name = "train8.jsonl.gz"
+        if args.verbs:
+            train += list(newsnli.verb_flips("train", args.seed + 9))
+            name = "train9.jsonl.gz"
         random.Random(args.seed + 7).shuffle(train)
     with gzip.open(args.out / name, "wt", encoding="utf-8") as f:
         for r in train:
@@ -147,8 +160,7 @@ def main() -> None:
     print("train", len(train), dict(collections.Counter(r["src"].split("-")[0] if not r["src"].startswith("flip")
                                                        else r["src"] for r in train)))
 
-    flips = capped([r for r in newsnli.generated("dev", args.seed + 1) if r["src"].startswith("flip-")],
-                   FLIPS_PER_KIND_DEV, args.seed)
+    flips = dev_flips(args.seed + 1, args.seed)
     calib, n_calib = article_pairs("calib")
     dev, n_dev = article_pairs("dev")
     summ, summ_labels = summedits_pairs()
