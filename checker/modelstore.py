@@ -112,6 +112,9 @@ def prepare_lm(progress: Callable[[str], None] = lambda _m: None) -> Path:
         model.save_pretrained(out)
         tok.save_pretrained(out)
         gguf.unlink()
+        from checker.lmtok import MODEL_FILE, build
+
+        build(out / "tokenizer.json", out / MODEL_FILE)  # what checker.lm loads (same tokens, 15x faster)
         for item in out.iterdir():
             item.rename(tmp / item.name)
         out.rmdir()
