@@ -91,29 +91,36 @@ def rule_pairs(text: str, subjects: bool = True) -> list[tuple[str, str]]:
 # -- generated pairs -------------------------------------------------------------------------------------------
 
 @cache
+def wordnet_antonym_pointers(pos: str) -> tuple[dict[str, list[str]], list[tuple[str, int, str, int]]]:
+    """One WordNet data file's synsets (offset -> lowercased words, "(a)"-style markers cut) and its antonym
+    pointers (source synset, source word number, target synset, target word number; number 0: the whole synset)."""
+    words: dict[str, list[str]] = {}
+    ptrs: list[tuple[str, int, str, int]] = []
+    path = WORDNET / f"data.{pos}"
+    if not path.exists():
+        return words, ptrs
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        parts = line.split(" ")
+        off, n = parts[0], int(parts[3], 16)
+        words[off] = [parts[4 + 2 * i].split("(")[0].lower() for i in range(n)]
+        k = 4 + 2 * n
+        for i in range(int(parts[k])):
+            sym, target, _p, st = parts[k + 1 + 4 * i: k + 5 + 4 * i]
+            if sym == "!":
+                ptrs.append((off, int(st[:2], 16), target, int(st[2:], 16)))
+    return words, ptrs
+
+
+@cache
 def wordnet_antonyms() -> dict[str, str]:
     """Adjective/verb/adverb antonyms from WordNet 3.0 (Debian wordnet-base), common words only."""
     from wordfreq import zipf_frequency
 
     out: dict[str, str] = {}
     for pos in ("adj", "verb", "adv"):
-        path = WORDNET / f"data.{pos}"
-        if not path.exists():
-            continue
-        words: dict[str, list[str]] = {}
-        ptrs: list[tuple[str, int, str, int]] = []
-        for line in path.read_text(encoding="latin-1").splitlines():
-            if line.startswith("  "):
-                continue
-            parts = line.split(" ")
-            off, n = parts[0], int(parts[3], 16)
-            ws = [parts[4 + 2 * i].split("(")[0].lower() for i in range(n)]
-            words[off] = ws
-            k = 4 + 2 * n
-            for i in range(int(parts[k])):
-                sym, target, _p, st = parts[k + 1 + 4 * i: k + 5 + 4 * i]
-                if sym == "!":
-                    ptrs.append((off, int(st[:2], 16), target, int(st[2:], 16)))
+        words, ptrs = wordnet_antonym_pointers(pos)
         for off, si, target, ti in ptrs:
             if target not in words or not si or not ti:
                 continue
@@ -143,22 +150,7 @@ def verb_antonyms() -> dict[str, tuple[str, ...]]:
     (>= 1.5), light verbs left out."""
     from wordfreq import zipf_frequency
 
-    words: dict[str, list[str]] = {}
-    ptrs: list[tuple[str, int, str, int]] = []
-    path = WORDNET / "data.verb"
-    if not path.exists():
-        return {}
-    for line in path.read_text(encoding="latin-1").splitlines():
-        if line.startswith("  "):
-            continue
-        parts = line.split(" ")
-        off, n = parts[0], int(parts[3], 16)
-        words[off] = [parts[4 + 2 * i].lower() for i in range(n)]
-        k = 4 + 2 * n
-        for i in range(int(parts[k])):
-            sym, target, _p, st = parts[k + 1 + 4 * i: k + 5 + 4 * i]
-            if sym == "!":
-                ptrs.append((off, int(st[:2], 16), target, int(st[2:], 16)))
+    words, ptrs = wordnet_antonym_pointers("verb")
     out: dict[str, set[str]] = defaultdict(set)
     for off, si, target, ti in ptrs:
         if target not in words or not si or not ti:
