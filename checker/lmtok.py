@@ -102,7 +102,7 @@ class PieceTokenizer:
         if not path.exists():
             try:
                 build(folder / "tokenizer.json", path)
-            except PermissionError:
+            except OSError:  # read-only cache (permissions, a read-only mount)
                 return cls(model=model_bytes(folder / "tokenizer.json"))
         return cls(path)
 

@@ -145,7 +145,7 @@ BE_FORMS = frozenset("is are was were be been being am".split())
 def verb_antonyms() -> dict[str, tuple[str, ...]]:
     """WordNet verb antonyms over all senses (lemma -> antonyms): mobilize/demobilize, rise/fall, advance/withdraw.
     `wordnet_antonyms` keeps one per word and matches surface forms only, so inflected news verbs ("mobilized",
-    "rose") never flipped. An antonym pointer joins two senses, so each synonym of the source word in that sense
+    "rose") rarely flipped. An antonym pointer joins two senses, so each synonym of the source word in that sense
     takes the antonym ("withdraw", "retreat" / "advance"). Source verb common (Zipf >= 3), antonym a real word
     (>= 1.5), light verbs left out."""
     from wordfreq import zipf_frequency
