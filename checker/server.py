@@ -37,7 +37,7 @@ from checker import __version__
 from checker.engine import Engine
 from checker.errors import CheckerError
 from checker.findings import FAIL_ON, Report
-from checker.ingest import READERS, detect_format
+from checker.ingest import READERS, detect_format, read_document
 from checker.render import RENDERERS
 from checker.render.html import inline, source_hash
 from checker.render.safe import printable
@@ -253,7 +253,7 @@ def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: in
     if len(data) > max_bytes:
         raise ApiError(413, f"too large: more than {max_bytes / 1e6:.1f} MB (the server's --max-bytes)")
     chosen = fmt or (BY_TYPE.get(kind) if kind != "multipart/form-data" else None) or detect_format(name, data)
-    return name, data, READERS[chosen]
+    return name, data, chosen
 
 
 # -- the app ----------------------------------------------------------------------------------------------------
@@ -469,14 +469,14 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
                     ) -> Response:
         t0 = time.monotonic()
         body = await request.body()
-        name, data, reader = document_from(body, request.headers.get("content-type", ""),
-                                           format.value if format else None, options.max_bytes)
+        name, data, fmt = document_from(body, request.headers.get("content-type", ""),
+                                        format.value if format else None, options.max_bytes)
         engine = service.engine
         if engine is None:
             raise ApiError(503, service.error or "models are loading; retry shortly", {"Retry-After": "5"})
 
         def work() -> Report:
-            return engine.check(reader(data, name))
+            return engine.check(read_document(name, data, fmt))
 
         fut = service.pool.submit(work)
         try:

@@ -57,6 +57,10 @@ def test_malformed_inputs(tmp_path):
     j.write_text('{"headline": "x", "body_text": ')
     with pytest.raises(InputError, match="malformed JSON"):
         read_path(str(j))
+    s = tmp_path / "surrogate.json"  # valid JSON whose escape is no Unicode character: one clear line, not a crash
+    s.write_text('{"headline": "Test", "body_text": "Russia said a\\ud800b. A second sentence."}')
+    with pytest.raises(InputError, match=r"unpaired surrogate \(U\+D800\) at character"):
+        read_path(str(s))
 
 
 @pytest.mark.slow

@@ -106,6 +106,8 @@ def test_format_query_overrides_and_fail_on(api):
     (b"caf\xe9 au lait", "text/plain", 422, "not UTF-8 text: invalid byte 0xe9 at offset 3"),
     (None, "application/xml", 422, "hostile XML refused"),
     (b"<nitf><body>", "application/xml", 422, ""),
+    (b'{"headline": "x", "body_text": "a\\ud800b said."}', "application/json", 422,
+     "invalid text: an unpaired surrogate (U+D800)"),
     (b"--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nhi\r\n--x--\r\n",
      "multipart/form-data; boundary=x", 400, "multipart body without a 'file' field"),
 ])

@@ -19,6 +19,7 @@ from pathlib import Path
 from checker.errors import InputError
 
 DEFAULT_MAX_BYTES = 1_000_000
+SURROGATE = re.compile("[\ud800-\udfff]")
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xml", ".nitf", ".json"}
 
 
@@ -207,7 +208,12 @@ def read_document(path: str, data: bytes, fmt: str | None = None) -> Document:
     name = fmt or detect_format(path, data)
     if name not in READERS:
         raise InputError(f"unknown input format {name!r} (choose from {', '.join(sorted(READERS))})")
-    return READERS[name](data, path)
+    doc = READERS[name](data, path)
+    bad = SURROGATE.search(doc.text)  # only an escape can make one ("\ud800" in JSON): UTF-8 bytes cannot
+    if bad:
+        raise InputError(f"invalid text: an unpaired surrogate (U+{ord(bad.group()):04X}) at character {bad.start()} "
+                         "is not a Unicode character")
+    return doc
 
 
 def expand_paths(paths: list[str], include: list[str] | None = None,
