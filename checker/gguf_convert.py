@@ -46,17 +46,16 @@ def tensors(gguf_file: Path) -> Iterator[tuple[str, torch.Tensor]]:
     for t in reader.tensors:
         name = hf_name(t.name)
         shape = [int(x) for x in reversed(t.shape)]  # GGUF lists dimensions innermost first
-        data = t.data.reshape(shape[0], -1) if len(shape) > 1 else t.data
+        n_rows = shape[0] if len(shape) > 1 else 1  # a norm vector is one row
+        rows = t.data.reshape(n_rows, -1)
         out = torch.empty(shape, dtype=torch.bfloat16)
-        for start in range(0, shape[0] if len(shape) > 1 else 1, ROWS_PER_BLOCK):
-            rows = data[start:start + ROWS_PER_BLOCK] if len(shape) > 1 else data
-            block = torch.from_numpy(np.array(dequantize(rows, t.tensor_type), dtype=np.float32))
+        flat = out.view(n_rows, -1)
+        for start in range(0, n_rows, ROWS_PER_BLOCK):
+            block = torch.from_numpy(np.array(dequantize(rows[start:start + ROWS_PER_BLOCK], t.tensor_type),
+                                              dtype=np.float32))
             if name.endswith("norm.weight"):
                 block -= 1.0
-            if len(shape) > 1:
-                out[start:start + ROWS_PER_BLOCK] = block.reshape(-1, *shape[1:])
-            else:
-                out.copy_(block.reshape(shape))
+            flat[start:start + len(block)] = block.reshape(len(block), -1)
         yield name, out
 
 

@@ -96,7 +96,7 @@ class PieceTokenizer:
 
     @classmethod
     def for_folder(cls, folder: Path) -> PieceTokenizer:
-        """The folder's SentencePiece model, built from its tokenizer.json the first time (~4 s, once; a cache
+        """The folder's SentencePiece model, built from its tokenizer.json the first time (~2 s, once; a cache
         prepared before this file existed). A read-only cache builds it in memory at every start instead."""
         path = folder / MODEL_FILE
         if not path.exists():
