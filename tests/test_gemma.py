@@ -1,0 +1,68 @@
+"""checker/gemma.py runs Gemma 3 without transformers' modelling stack; its numbers must be transformers' own,
+bit for bit: one long text (windowed layers masked), a short one (plain causal), and a left-padded batch with
+cached decoding steps (what `LanguageModel.propose` runs), in bf16 and float32."""
+
+import json
+
+import pytest
+import torch
+
+from checker.gemma import GemmaConfig, GemmaFormatError, GemmaModel, KVCache
+
+GEMMA_270M = {  # the fields of the prepared config.json that the forward pass reads
+    "model_type": "gemma3_text", "hidden_activation": "gelu_pytorch_tanh", "attn_logit_softcapping": None,
+    "final_logit_softcapping": None, "vocab_size": 262144, "hidden_size": 640, "intermediate_size": 2048,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256,
+    "rms_norm_eps": 1e-6, "query_pre_attn_scalar": 256, "sliding_window": 512,
+    "layer_types": ["sliding_attention", "full_attention"],
+    "rope_parameters": {"full_attention": {"rope_theta": 1e6, "rope_type": "default"},
+                        "sliding_attention": {"rope_theta": 1e4, "rope_type": "default"}},
+}
+
+
+def test_unsupported_options_are_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(GEMMA_270M))
+    assert GemmaConfig.from_file(tmp_path / "config.json").rope_theta["full_attention"] == 1e6
+    for key, value in [("model_type", "llama"), ("attn_logit_softcapping", 50.0), ("hidden_activation", "silu"),
+                       ("use_bidirectional_attention", True), ("attention_bias", True)]:
+        (tmp_path / "config.json").write_text(json.dumps({**GEMMA_270M, key: value}))
+        with pytest.raises(GemmaFormatError, match=key):
+            GemmaConfig.from_file(tmp_path / "config.json")
+    linear = {"rope_type": "linear", "rope_theta": 1e6, "factor": 8.0}
+    (tmp_path / "config.json").write_text(json.dumps(
+        {**GEMMA_270M, "rope_parameters": {**GEMMA_270M["rope_parameters"], "full_attention": linear}}))
+    with pytest.raises(GemmaFormatError, match=r"rope_parameters\.full_attention"):
+        GemmaConfig.from_file(tmp_path / "config.json")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32], ids=["bf16", "fp32"])
+def test_hidden_states_and_cached_steps_equal_transformers(dtype, checker, seed_text):
+    from transformers import AutoModelForCausalLM
+
+    from checker import modelstore
+
+    folder = modelstore.prepare_lm()
+    ours = GemmaModel(folder, dtype)
+    ref = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype).eval()
+    tok = checker.models.lm.tokenizer
+    with torch.inference_mode():
+        for text in (seed_text, seed_text[:600]):  # 925 tokens: windowed layers need their mask; 125: causal only
+            ids = torch.tensor([[2] + tok.encode(text).ids])
+            assert torch.equal(ours.forward(ids), ref.model(input_ids=ids).last_hidden_state)
+        rows = [[2] + tok.encode(p).ids for p in ("The Ukrainian Foreign Minister Dmytro", "Putin said")]
+        width = max(map(len, rows))
+        ids = torch.tensor([[0] * (width - len(r)) + r for r in rows])
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        out = ref(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True)
+        cache = KVCache(len(ours.layers))
+        assert torch.equal(ours.logits(ours.forward(ids, pos, mask, cache)), out.logits)
+        ref_cache = out.cache
+        cur = out.logits[:, -1].argmax(-1, keepdim=True)
+        for _ in range(3):
+            mask = torch.cat([mask, torch.ones(2, 1, dtype=mask.dtype)], 1)
+            pos = pos[:, -1:] + 1
+            out = ref(input_ids=cur, attention_mask=mask, position_ids=pos, cache=ref_cache, use_cache=True)
+            assert torch.equal(ours.logits(ours.forward(cur, pos, mask, cache)), out.logits)
+            cur = out.logits[:, -1].argmax(-1, keepdim=True)
