@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,17 @@ from checker.gemma import GemmaModel, KVCache
 from checker.models import LMOutput
 from checker.tokens import TokenScore
 
+DTYPES = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp32": torch.float32, "float32": torch.float32}
+
 
 def best_dtype() -> torch.dtype:
-    """bf16 only pays where the CPU has native bf16 (AVX512-BF16/AMX); elsewhere it is emulated and slower."""
+    """bf16 only pays where the CPU has native bf16 (AVX512-BF16/AMX); elsewhere it is emulated and slower.
+    CHECKER_DTYPE=fp32|bf16 overrides (one number format across a mixed fleet; the signature records it)."""
+    chosen = os.environ.get("CHECKER_DTYPE", "").strip().lower()
+    if chosen:
+        if chosen not in DTYPES:
+            raise ValueError(f"CHECKER_DTYPE={chosen!r} is not one of fp32, bf16")
+        return DTYPES[chosen]
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:

@@ -117,3 +117,22 @@ def test_openmp_waits_are_short_unless_the_user_chose(monkeypatch):
     tame_openmp()
     assert os.environ["GOMP_SPINCOUNT"] == "100"
     assert available_cpus() >= 1
+
+
+def test_dtype_follows_the_cpu_unless_chosen(monkeypatch):
+    """CHECKER_DTYPE pins one number format (a fleet of mixed CPUs); a wrong value is refused by name (the model
+    container turns it into one "cannot load models" line, exit 2)."""
+    import pytest
+    import torch
+
+    from checker.lm import best_dtype
+
+    monkeypatch.delenv("CHECKER_DTYPE", raising=False)
+    assert best_dtype() in (torch.bfloat16, torch.float32)
+    monkeypatch.setenv("CHECKER_DTYPE", "FP32")
+    assert best_dtype() is torch.float32
+    monkeypatch.setenv("CHECKER_DTYPE", "bf16")
+    assert best_dtype() is torch.bfloat16
+    monkeypatch.setenv("CHECKER_DTYPE", "fp64")
+    with pytest.raises(ValueError, match="CHECKER_DTYPE='fp64' is not one of fp32, bf16"):
+        best_dtype()
