@@ -114,7 +114,7 @@ class _Norm:
 
 
 class _Layer:
-    def __init__(self, w: dict[str, torch.Tensor], prefix: str, cfg: GemmaConfig, sliding: bool) -> None:
+    def __init__(self, w: dict[str, torch.Tensor], prefix: str, cfg: GemmaConfig) -> None:
         def get(name: str) -> torch.Tensor:
             return w[prefix + name]
 
@@ -125,7 +125,6 @@ class _Layer:
         self.k_norm = _Norm(get("self_attn.k_norm.weight"), eps)
         self.norms = [_Norm(get(f"{n}.weight"), eps) for n in (
             "input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm")]
-        self.sliding = sliding
         self.heads, self.kv_heads, self.head_dim = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
         self.scale = cfg.query_pre_attn_scalar ** -0.5
 
@@ -182,8 +181,7 @@ class GemmaModel:
         self.embedding = w["embed_tokens.weight"]
         self.embed_scale = torch.tensor(cfg.hidden_size ** 0.5).to(dtype)
         try:
-            self.layers = [_Layer(w, f"layers.{i}.", cfg, cfg.layer_types[i] == "sliding_attention")
-                           for i in range(cfg.num_hidden_layers)]
+            self.layers = [_Layer(w, f"layers.{i}.", cfg) for i in range(cfg.num_hidden_layers)]
         except KeyError as exc:
             raise GemmaFormatError(f"{folder}: missing weight {exc}") from None
         self.norm = _Norm(w["norm.weight"], cfg.rms_norm_eps)
