@@ -11,7 +11,6 @@ them with transformers' own model.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,9 @@ class GemmaConfig:
 
     @classmethod
     def from_file(cls, path: Path) -> GemmaConfig:
-        raw = json.loads(path.read_text())
+        from checker.modelstore import read_config
+
+        raw = read_config(path)
         unsupported = {
             "model_type": raw.get("model_type") != "gemma3_text",
             "hidden_activation": raw.get("hidden_activation") != "gelu_pytorch_tanh",
@@ -50,23 +51,26 @@ class GemmaConfig:
             "attention_bias": bool(raw.get("attention_bias")),
             "tie_word_embeddings": raw.get("tie_word_embeddings") is False,
         }
-        rope = raw.get("rope_parameters") or {}
-        types = tuple(raw["layer_types"])
-        for kind in set(types):
-            if (rope.get(kind) or {}).get("rope_type", "default") != "default":
-                unsupported[f"rope_parameters.{kind}"] = True
-        bad = [k for k, v in unsupported.items() if v]
-        if bad:
-            raise GemmaFormatError(f"{path}: unsupported Gemma options: {', '.join(bad)}")
-        return cls(
-            vocab_size=raw["vocab_size"], hidden_size=raw["hidden_size"],
-            intermediate_size=raw["intermediate_size"], num_hidden_layers=raw["num_hidden_layers"],
-            num_attention_heads=raw["num_attention_heads"], num_key_value_heads=raw["num_key_value_heads"],
-            head_dim=raw["head_dim"], rms_norm_eps=raw["rms_norm_eps"],
-            query_pre_attn_scalar=raw["query_pre_attn_scalar"], sliding_window=raw["sliding_window"],
-            layer_types=types, rope_theta={k: float(rope[k]["rope_theta"]) for k in set(types)},
-            final_logit_softcapping=raw.get("final_logit_softcapping"),
-        )
+        try:
+            rope = raw.get("rope_parameters") or {}
+            types = tuple(raw["layer_types"])
+            for kind in set(types):
+                if (rope.get(kind) or {}).get("rope_type", "default") != "default":
+                    unsupported[f"rope_parameters.{kind}"] = True
+            bad = [k for k, v in unsupported.items() if v]
+            if bad:
+                raise GemmaFormatError(f"{path}: unsupported Gemma options: {', '.join(bad)}")
+            return cls(
+                vocab_size=raw["vocab_size"], hidden_size=raw["hidden_size"],
+                intermediate_size=raw["intermediate_size"], num_hidden_layers=raw["num_hidden_layers"],
+                num_attention_heads=raw["num_attention_heads"], num_key_value_heads=raw["num_key_value_heads"],
+                head_dim=raw["head_dim"], rms_norm_eps=raw["rms_norm_eps"],
+                query_pre_attn_scalar=raw["query_pre_attn_scalar"], sliding_window=raw["sliding_window"],
+                layer_types=types, rope_theta={k: float(rope[k]["rope_theta"]) for k in set(types)},
+                final_logit_softcapping=raw.get("final_logit_softcapping"),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise GemmaFormatError(f"{path}: missing or malformed field {exc}") from None
 
 
 class KVCache:
@@ -168,11 +172,11 @@ class GemmaModel:
     """Gemma 3 text weights and the forward pass; `embedding` doubles as the output layer (tied)."""
 
     def __init__(self, folder: Path, dtype: torch.dtype = torch.float32) -> None:
-        from safetensors.torch import load_file
+        from checker.modelstore import read_weights
 
         self.config = cfg = GemmaConfig.from_file(folder / "config.json")
         self.dtype = dtype
-        raw = load_file(str(folder / "model.safetensors"))
+        raw = read_weights(folder / "model.safetensors")
         w = {k.removeprefix("model."): t.to(dtype) for k, t in raw.items()}
         del raw
         missing = {"embed_tokens.weight", "norm.weight"} - w.keys()

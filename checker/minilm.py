@@ -9,7 +9,6 @@ bit-identical (tests/test_minilm.py compares both with transformers).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,9 @@ class BertConfig:
 
     @classmethod
     def from_file(cls, path: Path) -> BertConfig:
-        raw = json.loads(path.read_text())
+        from checker.modelstore import read_config
+
+        raw = read_config(path)
         bad = [k for k, v in {
             "model_type": raw.get("model_type") != "bert",
             "hidden_act": raw.get("hidden_act") != "gelu",
@@ -40,8 +41,11 @@ class BertConfig:
         }.items() if v]
         if bad:
             raise BertFormatError(f"{path}: unsupported BERT options: {', '.join(bad)}")
-        return cls(raw["hidden_size"], raw["num_hidden_layers"], raw["num_attention_heads"], raw["layer_norm_eps"],
-                   raw["max_position_embeddings"])
+        try:
+            return cls(int(raw["hidden_size"]), int(raw["num_hidden_layers"]), int(raw["num_attention_heads"]),
+                       float(raw["layer_norm_eps"]), int(raw["max_position_embeddings"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BertFormatError(f"{path}: missing or malformed field {exc}") from None
 
 
 class WordPieceTokenizer:
@@ -90,11 +94,11 @@ class BertClassifier:
     """BERT weights, the encoder pass, and the pooled classification head."""
 
     def __init__(self, folder: Path, dtype: torch.dtype = torch.float32) -> None:
-        from safetensors.torch import load_file
+        from checker.modelstore import read_weights
 
         self.config = cfg = BertConfig.from_file(folder / "config.json")
         self.dtype = dtype
-        w = {k.removeprefix("bert."): t.to(dtype) for k, t in load_file(str(folder / "model.safetensors")).items()}
+        w = {k.removeprefix("bert."): t.to(dtype) for k, t in read_weights(folder / "model.safetensors").items()}
         try:
             self.words = w["embeddings.word_embeddings.weight"]
             self.positions = w["embeddings.position_embeddings.weight"]

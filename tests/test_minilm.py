@@ -71,3 +71,14 @@ def test_logits_and_states_equal_transformers(dtype, seed_text):
             assert torch.equal(ours.classify(**enc), ref(**enc).logits)
             enc = tok([p[0] for p in batch])
             assert torch.equal(ours.encode(**enc), ref.base_model(**enc).last_hidden_state)
+
+
+def test_damaged_weights_are_a_model_error(tmp_path):
+    import shutil
+
+    from checker.modelstore import ModelError
+
+    shutil.copy(ROOT / "models" / "nli-minilm" / "config.json", tmp_path / "config.json")
+    (tmp_path / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}")
+    with pytest.raises(ModelError, match="cannot read weights"):
+        BertClassifier(tmp_path)
