@@ -2,16 +2,19 @@
 
 Importing transformers' model classes pulls torch.distributed, torch._dynamo and scipy (~1.4 s of a 6.4 s cold
 `checker check`), and `from_pretrained` builds the model twice over (meta device, then weights). checker needs
-one thing from Gemma: hidden states for a batch of token ids, with a key/value cache for a few decoding steps.
-The operations below are transformers' Gemma3 with SDPA attention, in the same order and dtypes (norms in
-float32, the embedding scale rounded to the model dtype, RoPE tables in float32 then cast, the same SDPA calls
-for causal, windowed and padded attention), so hidden states are bit-identical; `tests/test_gemma.py` compares
-them with transformers' own model.
+two things from Gemma: the final states of a whole text (`forward`, keeping its keys and values), and a few
+greedy steps for several rows that each continue that text from their own point (`branch`, for the name
+proposals). `forward` is transformers' Gemma3 with SDPA attention, in the same order and dtypes (norms in float32,
+the embedding scale rounded to the model dtype, RoPE tables in float32 then cast, the same SDPA calls for causal
+and windowed attention), so its states are bit-identical (`tests/test_gemma.py` compares them with transformers'
+own model); `branch` matches a fresh pass over each row's own sequence to float rounding (same test file).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -74,8 +77,8 @@ class GemmaConfig:
 
 
 class KVCache:
-    """Keys and values per layer for every position so far (the prefixes checker decodes from are short, so the
-    sliding layers keep everything too and are windowed by their mask)."""
+    """Keys and values per layer for every position so far (the windowed layers keep everything too: their
+    masks window them)."""
 
     def __init__(self, layers: int) -> None:
         self.keys: list[torch.Tensor | None] = [None] * layers
@@ -92,11 +95,6 @@ class KVCache:
     def length(self) -> int:
         k = self.keys[0]
         return 0 if k is None else k.shape[-2]
-
-    def repeat_rows(self, n: int) -> None:
-        """Each batch row n times in a row (several continuations of one prefix)."""
-        self.keys = [None if k is None else k.repeat_interleave(n, 0) for k in self.keys]
-        self.values = [None if v is None else v.repeat_interleave(n, 0) for v in self.values]
 
 
 def _rotate_half(x: torch.Tensor) -> torch.Tensor:
@@ -132,8 +130,9 @@ class _Layer:
         self.heads, self.kv_heads, self.head_dim = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
         self.scale = cfg.query_pre_attn_scalar ** -0.5
 
-    def attention(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, mask: torch.Tensor | None,
-                  cache: KVCache | None, index: int) -> torch.Tensor:
+    def project(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Queries, keys and values [batch, heads, time, head_dim], normed and rotated."""
         b, t, _ = x.shape
         q = F.linear(x, self.q).view(b, t, -1, self.head_dim).transpose(1, 2)
         k = F.linear(x, self.k).view(b, t, -1, self.head_dim).transpose(1, 2)
@@ -142,16 +141,19 @@ class _Layer:
         cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
         q = (q * cos) + (_rotate_half(q) * sin)
         k = (k * cos) + (_rotate_half(k) * sin)
+        return q, k, v
+
+    def attention(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, mask: torch.Tensor | None,
+                  cache: KVCache | None, index: int) -> torch.Tensor:
+        b, t, _ = x.shape
+        q, k, v = self.project(x, cos, sin)
         if cache is not None:
             k, v = cache.update(index, k, v)
         groups = self.heads // self.kv_heads
-        if mask is None:  # causal without padding: one kernel call, keys shared across the query heads
+        if mask is None:  # causal: one kernel call, keys shared across the query heads
             out = F.scaled_dot_product_attention(q, k, v, scale=self.scale, is_causal=t > 1,
                                                  **({"enable_gqa": True} if groups > 1 else {}))
-        elif t == 1 and groups > 1:  # one decoding step: the query heads of a key head as its rows
-            out = F.scaled_dot_product_attention(q.reshape(b, self.kv_heads, groups, self.head_dim), k, v,
-                                                 attn_mask=mask, scale=self.scale)
-        else:
+        else:  # windowed: transformers repeats the keys per head when SDPA gets a mask
             if groups > 1:
                 k = k[:, :, None].expand(b, self.kv_heads, groups, *k.shape[2:]).reshape(b, self.heads, *k.shape[2:])
                 v = v[:, :, None].expand(b, self.kv_heads, groups, *v.shape[2:]).reshape(b, self.heads, *v.shape[2:])
@@ -159,10 +161,30 @@ class _Layer:
         out = out.reshape(b, -1, t, self.head_dim).transpose(1, 2).contiguous()
         return F.linear(out.reshape(b, t, -1).contiguous(), self.o)
 
-    def __call__(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, mask: torch.Tensor | None,
-                 cache: KVCache | None, index: int) -> torch.Tensor:
+    def branch_attention(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, trunk: KVCache,
+                         visible: torch.Tensor, own: KVCache, index: int) -> torch.Tensor:
+        """One decoding step for rows that each continue a shared sequence from their own point: the trunk's
+        keys (one sequence, [1, kv_heads, L, head_dim]) where `visible` [rows, L] allows, then the row's own.
+        The trunk is never copied per row: its scores and values go through one matrix product for all rows."""
+        r = x.shape[0]
+        q, k, v = self.project(x, cos, sin)
+        k_own, v_own = own.update(index, k, v)
+        tk, tv = trunk.keys[index], trunk.values[index]
+        assert tk is not None and tv is not None
+        groups = self.heads // self.kv_heads
+        qg = q.reshape(r, self.kv_heads, groups, self.head_dim)
+        scores = torch.cat([torch.einsum("rkgd,kld->rkgl", qg, tk[0]),
+                            torch.einsum("rkgd,rksd->rkgs", qg, k_own)], -1).float() * self.scale
+        trunk_len = tk.shape[2]
+        scores[..., :trunk_len].masked_fill_(~visible[:, None, None, :], -torch.inf)
+        w = torch.softmax(scores, -1).to(q.dtype)
+        out = (torch.einsum("rkgl,kld->rkgd", w[..., :trunk_len], tv[0])
+               + torch.einsum("rkgs,rksd->rkgd", w[..., trunk_len:], v_own))
+        return F.linear(out.reshape(r, 1, -1), self.o)
+
+    def __call__(self, x: torch.Tensor, attend: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
         n_in, n_post_attn, n_pre_ff, n_post_ff = self.norms
-        x = x + n_post_attn(self.attention(n_in(x), cos, sin, mask, cache, index))
+        x = x + n_post_attn(attend(n_in(x)))
         h = n_pre_ff(x)
         h = F.linear(F.gelu(F.linear(h, self.gate), approximate="tanh") * F.linear(h, self.up), self.down)
         return x + n_post_ff(h)
@@ -198,47 +220,59 @@ class GemmaModel:
         emb = torch.cat((freqs, freqs), dim=-1)
         return emb.cos().to(self.dtype), emb.sin().to(self.dtype)
 
-    def _masks(self, t: int, past: int, padding: torch.Tensor | None) -> dict[str, torch.Tensor | None]:
-        """Boolean masks (True = may attend) over cache positions, or None where SDPA's own causal flag is exact
-        (transformers' rule, kept so the kernels and the numbers match): no padding, the cache empty or one
-        query, and for the windowed layers fewer positions than the window."""
-        total = past + t
+    def _masks(self, t: int) -> dict[str, torch.Tensor | None]:
+        """Per layer kind, None where SDPA's own causal flag is exact, else a boolean mask (True = may attend):
+        the windowed layers once the text reaches the window (transformers' rule, kept so that the kernels, and
+        so the numbers, match)."""
         window = self.config.sliding_window
-        if padding is not None and bool(padding.all()):
-            padding = None
         masks: dict[str, torch.Tensor | None] = {}
-        q = torch.arange(past, total)[:, None]
-        kv = torch.arange(total)[None, :]
         for kind in set(self.config.layer_types):
-            windowed = kind == "sliding_attention" and total >= window
-            if not windowed and padding is None and (t == 1 or past == 0):
+            if kind == "sliding_attention" and t >= window:
+                q, kv = torch.arange(t)[:, None], torch.arange(t)[None, :]
+                masks[kind] = ((kv <= q) & (kv > q - window))[None, None]
+            else:
                 masks[kind] = None
-                continue
-            allowed = kv <= q
-            if windowed:
-                allowed = allowed & (kv > q - window)
-            allowed = allowed[None, None]
-            if padding is not None:
-                allowed = allowed & padding.bool()[:, None, None, :]
-            masks[kind] = allowed
         return masks
 
     @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, positions: torch.Tensor | None = None, padding: torch.Tensor | None = None,
-                cache: KVCache | None = None) -> torch.Tensor:
-        """Final hidden states (after the last norm) for `ids` [batch, time]. `padding` marks real tokens over
-        the cache and these ids ([batch, past + time], 1 = real); `positions` default to 0, 1, 2, …"""
-        past = cache.length if cache is not None else 0
+    def forward(self, ids: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        """Final hidden states (after the last norm) for whole sequences `ids` [batch, time], with their keys
+        and values left in `cache` when given (empty: `branch` continues from it)."""
+        if cache is not None and cache.length:
+            raise ValueError("forward starts sequences; continue a cached one with branch")
         b, t = ids.shape
-        if positions is None:
-            positions = torch.arange(past, past + t)[None].expand(b, t)
+        positions = torch.arange(t)[None].expand(b, t)
         x = F.embedding(ids, self.embedding) * self.embed_scale
-        masks = self._masks(t, past, padding)
+        masks = self._masks(t)
         rope = {kind: self._rope(positions, kind) for kind in self.inv_freq}
         for i, layer in enumerate(self.layers):
             kind = self.config.layer_types[i]
             cos, sin = rope[kind]
-            x = layer(x, cos, sin, masks[kind], cache, i)
+            x = layer(x, partial(layer.attention, cos=cos, sin=sin, mask=masks[kind], cache=cache, index=i))
+        return self.norm(x)
+
+    @torch.inference_mode()
+    def branch(self, ids: torch.Tensor, positions: torch.Tensor, trunk: KVCache, cut: torch.Tensor,
+               own: KVCache) -> torch.Tensor:
+        """Final hidden states [rows, 1, hidden] for one new token per row, where row r continues the trunk's
+        sequence (its cache from `forward`) after its first `cut[r]` positions, then its own earlier tokens
+        (`own`, empty at the first step). `positions` [rows, 1] are the new tokens' positions (cut + step).
+        What a prefix pass per row would compute, without running one: the trunk's keys are already there."""
+        length = trunk.length
+        kv = torch.arange(length)[None, :]
+        visible = {}
+        for kind in set(self.config.layer_types):
+            allowed = kv < cut[:, None]
+            if kind == "sliding_attention":
+                allowed = allowed & (kv > positions - self.config.sliding_window)
+            visible[kind] = allowed
+        x = F.embedding(ids, self.embedding) * self.embed_scale
+        rope = {kind: self._rope(positions, kind) for kind in self.inv_freq}
+        for i, layer in enumerate(self.layers):
+            kind = self.config.layer_types[i]
+            cos, sin = rope[kind]
+            x = layer(x, partial(layer.branch_attention, cos=cos, sin=sin, trunk=trunk, visible=visible[kind],
+                                 own=own, index=i))
         return self.norm(x)
 
     def logits(self, states: torch.Tensor) -> torch.Tensor:

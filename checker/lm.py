@@ -10,8 +10,9 @@ import json
 import math
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -45,6 +46,28 @@ def _continues(piece: str, n: int) -> bool:
     return (n == 0 or not text.startswith(" ")) and text.strip().replace("-", "").isalpha()
 
 
+MAX_KEPT_WINDOWS = 8  # windows whose keys and values a pass keeps for follow-up questions (~19 MB each in bf16)
+
+
+@dataclass
+class Window:
+    """One window of an LM pass: <bos> + ids[ctx_start:end], scoring ids[start:end] (the rest is left context)."""
+
+    ctx_start: int
+    start: int
+    end: int
+    cache: KVCache | None = None  # keys and values of the whole window
+    states: torch.Tensor | None = None  # final states; row j is after sequence position j (row 0 after <bos>)
+
+
+@dataclass
+class PassState:
+    """What `score` leaves in `LMOutput.context`: the token ids and each window's cache."""
+
+    ids: list[int]
+    windows: list[Window]
+
+
 class LanguageModel:
     """Load once per run and pass in; scoring never reloads."""
 
@@ -74,15 +97,16 @@ class LanguageModel:
         self.version = meta.get("version", modelstore.LM_VERSION)
         self.sha256 = meta.get("gguf_sha256", "")
 
-    def _nll(self, inp: torch.Tensor, target: torch.Tensor, cells: int = 4 << 20
+    def _nll(self, inp: torch.Tensor, target: torch.Tensor, cache: KVCache | None = None, cells: int = 4 << 20
              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Surprisal of each target token (and the states after each). The 262k-way output layer runs in vocabulary
+        """Surprisal of each target token, and the final states of every input position (row 0: after <bos>;
+        keys and values into `cache` when given). The 262k-way output layer runs in vocabulary
         slices for all rows at once, with a running max and sum of exponentials per row (an online log-sum-exp):
         the weight is read once and each slice of logits (about `cells` values) stays in cache while it is
         reduced. Row chunks over the whole vocabulary read the 335 MB weight once per chunk and pushed 134 MB
         slices through memory four times; this halves the output layer (seed 0.67 → 0.29 s) and changes
         surprisal only by summation order (≤ 4e-5 nats)."""
-        states = self.model.forward(inp)[0]
+        states = self.model.forward(inp, cache=cache)[0]
         hidden = states[:-1]
         cap = self.model.config.final_logit_softcapping
         weight = self.model.embedding
@@ -111,54 +135,88 @@ class LanguageModel:
             lw.sub_(new[:, None]).exp_()
             total.add_(lw.sum(-1))
             top = new
-        return top + total.log() - picked, states[1:]
+        return top + total.log() - picked, states
+
+    def _trunk(self, state: PassState, w: int, upto: int) -> Window:
+        """Window `w` of the pass with its keys and values: kept by `score`, or computed again up to sequence
+        position `upto` (past the first MAX_KEPT_WINDOWS windows of a very long text)."""
+        win = state.windows[w]
+        if win.cache is not None and win.states is not None:
+            return win
+        cache = KVCache(len(self.model.layers))
+        states = self.model.forward(torch.tensor([[self.bos_id] + state.ids[win.ctx_start:win.ctx_start + upto]]),
+                                    cache=cache)[0]
+        return Window(win.ctx_start, win.start, win.end, cache, states)
 
     @torch.inference_mode()
-    def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
-                ) -> list[list[tuple[str, float]]]:
-        """For each prefix, the words the model expects next: its `alternatives` most likely first tokens, each
-        completed greedily to a word, with the word's surprisal in nats. One batched pass for all prefixes
-        (left-padded, masked, positions counted from each row's first real token) and a few cached decoding
-        steps, instead of one generation per prefix; taking the top few first tokens rather than only the best
-        keeps a close spelling that sits a hair behind another word from being lost to rounding."""
-        if not prefixes:
-            return []
-        bos = self.bos_id
+    def propose_at(self, out: LMOutput, positions: list[int], *, keep: Callable[[int, str], bool] | None = None,
+                   limit: int | None = None, alternatives: int = 3, max_new_tokens: int = 6
+                   ) -> list[list[tuple[str, float]]]:
+        """For each token position of a scored text, the words the model expects there instead, in the context
+        the pass read it in: its `alternatives` likeliest first pieces (read off the pass's own state before the
+        position), each completed greedily to a word, with the word's surprisal in nats. `keep(k, piece)` drops
+        first pieces the caller has no use for (they are never decoded), and `limit` stops after that many
+        positions with a kept piece. All rows decode together, one step per piece, each attending to the pass's
+        cached keys up to its own position: no prefix pass, no copies of the context per row. Taking the top
+        few first pieces rather than only the best keeps a close spelling that sits a hair behind another word
+        from being lost to rounding."""
+        answers: list[list[tuple[str, float]]] = [[] for _ in positions]
+        state = out.context
+        if not isinstance(state, PassState) or not positions:
+            return answers
+        where = [next(w for w, win in enumerate(state.windows) if win.start <= i < win.end) for i in positions]
+        cuts = [i - state.windows[w].ctx_start + 1 for i, w in zip(positions, where)]  # 0 is <bos>
+        trunks = {w: self._trunk(state, w, max(c for c, x in zip(cuts, where) if x == w)) for w in set(where)}
+        before = torch.stack([trunks[w].states[c - 1] for w, c in zip(where, cuts)])  # type: ignore[index]
+        first = torch.log_softmax(self.model.logits(before).float(), -1).topk(alternatives)
+        rows: list[tuple[int, int, float]] = []  # (position index, first token, its log-probability)
+        asked = 0
         with self._tok_lock:
-            rows = [[bos] + self.tokenizer.encode(p).ids for p in prefixes]
-        width, k = max(map(len, rows)), alternatives
-        pad = self.pad_id
-        ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
-        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
-        pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = KVCache(len(self.model.layers))
-        last = self.model.forward(ids, pos, mask, cache)[:, -1]
-        first = torch.log_softmax(self.model.logits(last).float(), -1).topk(k)
-        cache.repeat_rows(k)
-        mask = mask.repeat_interleave(k, 0)
-        pos = pos[:, -1:].repeat_interleave(k, 0)
-        cur = first.indices.reshape(-1, 1)
-        chosen, total = [cur[:, 0].tolist()], (-first.values).reshape(-1).tolist()
-        steps = [total[:]]  # cumulative surprisal after each token
+            for k in range(len(positions)):
+                kept = [(int(t), float(v)) for t, v in zip(first.indices[k], first.values[k])
+                        if keep is None or keep(k, self.tokenizer.id_to_token(int(t)))]
+                if kept:
+                    asked += 1
+                    if limit is not None and asked > limit:
+                        break
+                    rows += [(k, t, v) for t, v in kept]
+        for w in sorted(set(where)):
+            group = [r for r in rows if where[r[0]] == w]
+            if group:
+                for (k, _, _), answer in zip(group, self._complete(trunks[w], group, [cuts[r[0]] for r in group],
+                                                                   max_new_tokens)):
+                    if answer:
+                        answers[k].append(answer)
+        return answers
+
+    def _complete(self, trunk: Window, rows: list[tuple[int, int, float]], cuts: list[int], max_new_tokens: int
+                  ) -> list[tuple[str, float] | None]:
+        """Greedy completion of each row's first piece to a word; stops once no row's word can go on."""
+        assert trunk.cache is not None
+        cur = torch.tensor([[t] for _, t, _ in rows])
+        cut = torch.tensor(cuts)
+        pos = cut[:, None].clone()
+        own = KVCache(len(self.model.layers))
+        chosen = [cur[:, 0].tolist()]
+        total = [-v for _, _, v in rows]
+        steps = [total[:]]  # cumulative surprisal after each piece
         with self._tok_lock:
             open_rows = {j for j, t in enumerate(chosen[0]) if _continues(self.tokenizer.id_to_token(t), 0)}
         for _ in range(max_new_tokens - 1):
             if not open_rows:  # every row's word has ended: further steps could not change any answer
                 break
-            mask = torch.cat([mask, torch.ones(len(cur), 1, dtype=mask.dtype)], 1)
-            pos = pos + 1
-            last = self.model.forward(cur, pos, mask, cache)[:, -1]
-            logp = torch.log_softmax(self.model.logits(last).float(), -1)
-            best = logp.max(-1)
+            last = self.model.branch(cur, pos, trunk.cache, cut, own)[:, -1]
+            best = torch.log_softmax(self.model.logits(last).float(), -1).max(-1)
             cur = best.indices.reshape(-1, 1)
+            pos = pos + 1
             chosen.append(cur[:, 0].tolist())
             total = [t - float(v) for t, v in zip(total, best.values)]
             steps.append(total[:])
             with self._tok_lock:
                 open_rows = {j for j in open_rows if _continues(self.tokenizer.id_to_token(chosen[-1][j]), 1)}
         with self._tok_lock:
-            pieces = [[self.tokenizer.id_to_token(c[j]) for c in chosen] for j in range(len(cur))]
-        answers: list[list[tuple[str, float]]] = [[] for _ in rows]
+            pieces = [[self.tokenizer.id_to_token(c[j]) for c in chosen] for j in range(len(rows))]
+        out: list[tuple[str, float] | None] = []
         for j, ps in enumerate(pieces):
             word, n = "", 0
             for n, piece in enumerate(ps):
@@ -167,20 +225,8 @@ class LanguageModel:
                 word += piece.replace("▁", " ")
             else:
                 n = len(ps)
-            if word.strip():
-                answers[j // k].append((word.strip(), steps[n - 1][j]))
-        return answers
-
-    @torch.inference_mode()
-    def next_pieces(self, states: Any, k: int = 5) -> list[list[str]]:
-        """The `k` likeliest next tokens after each of the given final hidden states (rows of `LMOutput.hidden`):
-        the distribution the LM pass already computed there, read back for one output row each."""
-        if len(states) == 0:
-            return []
-        logits = self.model.logits(torch.as_tensor(states).to(self.dtype))
-        top = logits.float().topk(k, dim=-1).indices.tolist()
-        with self._tok_lock:
-            return [[self.tokenizer.id_to_token(t) for t in row] for row in top]
+            out.append((word.strip(), steps[n - 1][j]) if word.strip() else None)
+        return out
 
     def pieces(self, text: str) -> list[str]:
         with self._tok_lock:
@@ -207,18 +253,21 @@ class LanguageModel:
             states = torch.zeros(len(ids), self.model.config.hidden_size, dtype=torch.float16)
         body = self.window - 1
         start = 0
+        windows: list[Window] = []
         while start < len(ids):
             ctx_start = max(0, start - self.context)
             chunk = ids[ctx_start: start + body - (start - ctx_start)]
             inp = torch.tensor([[bos] + chunk])
-            nll, h = self._nll(inp, torch.tensor(chunk))
+            cache = KVCache(len(self.model.layers)) if len(windows) < MAX_KEPT_WINDOWS else None
+            nll, h = self._nll(inp, torch.tensor(chunk), cache)
+            windows.append(Window(ctx_start, start, ctx_start + len(chunk), cache, h if cache is not None else None))
             first = start - ctx_start
             for i in range(first, len(chunk)):
                 surprisal[ctx_start + i] = float(nll[i])
             if states is not None:
-                states[start:ctx_start + len(chunk)] = h[first:].to(torch.float16)
+                states[start:ctx_start + len(chunk)] = h[1 + first:].to(torch.float16)
             start = ctx_start + len(chunk)
         with self._tok_lock:
             pieces = [self.tokenizer.id_to_token(i) for i in ids]
         tokens = [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
-        return LMOutput(tokens, states.numpy() if states is not None else None)
+        return LMOutput(tokens, states.numpy() if states is not None else None, PassState(ids, windows))

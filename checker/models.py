@@ -24,6 +24,7 @@ class LMOutput:
 
     tokens: list[TokenScore]
     hidden: Any | None = None  # array (tokens × width), row i = state after reading token i
+    context: Any | None = None  # the LM's own record of the pass (its caches), for `LM.propose_at`; not data
 
 
 @runtime_checkable
@@ -37,10 +38,9 @@ class LM(Protocol):
 
     def score(self, text: str, *, hidden: bool = False) -> LMOutput: ...
 
-    def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
-                ) -> list[list[tuple[str, float]]]: ...
-
-    def next_pieces(self, states: Any, k: int = 5) -> list[list[str]]: ...
+    def propose_at(self, out: LMOutput, positions: list[int], *, keep: Callable[[int, str], bool] | None = None,
+                   limit: int | None = None, alternatives: int = 3, max_new_tokens: int = 6
+                   ) -> list[list[tuple[str, float]]]: ...
 
 
 @dataclass

@@ -28,12 +28,9 @@ class FakeLM:
             toks.append(TokenScore(m.start(), m.end(), 12.0 if GARBLE_MARK in word else 2.0 + len(word) % 3, word))
         return LMOutput(toks, [[0.0] * 4 for _ in toks] if hidden else None)
 
-    def propose(self, prefixes: list[str], alternatives: int = 3, max_new_tokens: int = 6
-                ) -> list[list[tuple[str, float]]]:
-        return [[] for _ in prefixes]
-
-    def next_pieces(self, states, k: int = 5) -> list[list[str]]:
-        return [[] for _ in states]
+    def propose_at(self, out: LMOutput, positions: list[int], *, keep=None, limit=None, alternatives: int = 3,
+                   max_new_tokens: int = 6) -> list[list[tuple[str, float]]]:
+        return [[] for _ in positions]
 
 
 class FakeGarble:

@@ -60,17 +60,38 @@ def test_hidden_states_follow_tokens_across_windows(checker, seed_text):
     assert np.isfinite(win.hidden).all() and np.abs(win.hidden).sum(axis=1).min() > 0
 
 
-def test_batched_proposals_match_one_at_a_time(checker):
-    """One padded batch for all of an article's names gives each prefix the words it gets alone."""
+def test_proposals_read_where_the_pass_read_the_name(checker):
+    """`propose_at` asks at token positions of the scored text, in the pass's own context, all names at once;
+    each gets the words it gets alone, and a long text asks past its first window too."""
+    from checker.features import visible_start
+
     lm = checker.models.lm
-    prefixes = ["Ukrainian Foreign Minister Dmitro", "The talks in Geneva were led by US Secretary of State Antony",
-                "Russian President Vladimir"]
-    together = lm.propose(prefixes)
-    alone = [lm.propose([p])[0] for p in prefixes]
+    text = ("Ukrainian Foreign Minister Dmitro Kuleva met the press. The talks in Geneva were led by US Secretary "
+            "of State Antony Blinkin. Russian President Vladimir Puttin did not attend.")
+    out = lm.score(text)
+    starts = [visible_start(text, t) for t in out.tokens]
+    at = [starts.index(text.index(w)) for w in ("Kuleva", "Blinkin", "Puttin")]
+    together = lm.propose_at(out, at)
+    alone = [lm.propose_at(out, [i])[0] for i in at]
     assert [[w for w, _ in c] for c in together] == [[w for w, _ in c] for c in alone]
-    for a, b in zip(together, alone):  # bf16 rounding differs with the batch's shape: small, and smallest on top
-        assert abs(a[0][1] - b[0][1]) < 0.1 and all(abs(x - y) < 0.5 for (_, x), (_, y) in zip(a, b))
-    assert together[0][0][0] == "Kuleba" and together[1][0][0] == "Blinken" and together[2][0][0] == "Putin"
+    for a, b in zip(together, alone):  # bf16 rounding differs with the batch's shape: small
+        assert all(abs(x - y) < 0.5 for (_, x), (_, y) in zip(a, b))
+    assert [c[0][0] for c in together] == ["Kuleba", "Blinken", "Putin"]
+    assert lm.propose_at(out, at, keep=lambda k, piece: piece.lstrip("▁").startswith("Bl"), limit=1) == [
+        [], [together[1][0]] if together[1][0][0].startswith("Bl") else [], []]
+    # past the kept windows: the window is computed again, with the same answer
+    small = type(lm).__new__(type(lm))
+    small.__dict__.update(lm.__dict__)
+    small.window, small.context = 24, 8
+    import checker.lm as lm_module
+
+    kept, lm_module.MAX_KEPT_WINDOWS = lm_module.MAX_KEPT_WINDOWS, 1
+    try:
+        far = small.score(text)
+    finally:
+        lm_module.MAX_KEPT_WINDOWS = kept
+    assert len(far.context.windows) == 2 and far.context.windows[-1].cache is None
+    assert small.propose_at(far, [at[2]])[0][0][0] == "Putin"
 
 
 def test_name_suspect_on_the_seed(seed_report):

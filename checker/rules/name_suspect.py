@@ -1,8 +1,9 @@
 """`name-suspect`: a proper name the LM finds far less likely than a close spelling it proposes.
 
 "Ukrainian Foreign Minister Dmitro Kuleva": the model expects "Kuleba" there. Only rare names that
-surprised the model are asked about, all in one batched generation per article; the model's three likeliest
-next words are each considered, so a close spelling a hair behind another word is not lost.
+surprised the model are asked about, where the article's LM pass read them and in the same context, so the
+written name's surprisal and the proposal's are comparable; the model's three likeliest first pieces are each
+completed, so a close spelling a hair behind another word is not lost.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import bisect
 
 from checker.features import unigram_surprisal, visible_start
-from checker.findings import Finding, SentenceResult
-from checker.names import Mention, edit_distance, mentions, zipf
+from checker.findings import Finding
+from checker.names import edit_distance, mentions, zipf
 from checker.rules import Context, Rule, RuleInfo, register
 
 MIN_SURPRISAL = 8.0  # nats over the name's tokens before the model is asked for an alternative
 MARGIN = 5.0  # nats by which the proposed spelling must beat the written one
-CONTEXT_CHARS = 300
 MAX_QUERIES = 25
 
 
@@ -50,10 +50,21 @@ class NameSuspect(Rule):
                 continue
             seen.add(m.text)
             queries.append((m, s, actual))
-            if len(queries) >= 4 * MAX_QUERIES:  # the filter below costs one output row per name
+            if len(queries) >= 4 * MAX_QUERIES:  # each costs one output-layer row before the limit applies
                 break
-        queries = self._worth_asking(ctx, queries)[:MAX_QUERIES]
-        proposals = lm.propose([text[max(0, m.start - CONTEXT_CHARS):m.start].rstrip() for m, _, _ in queries])
+        lm_out = ctx.lm
+        if lm_out is None or not queries:
+            return []
+        # the pass's token at each name's first letter: the model is asked there, in the context it read
+        starts = [visible_start(text, t) for t in lm_out.tokens]
+        at = [(q, bisect.bisect_left(starts, q[0].start)) for q in queries]
+        # a name starting inside a token cannot be asked where it starts (none of 1,746 dev names does)
+        at = [(q, i) for q, i in at if i < len(starts) and starts[i] == q[0].start]
+        queries = [q for q, _ in at]
+        initials = [m.text[0] for m, _, _ in queries]
+        # proposals must share the name's first letter: first pieces without it are never decoded
+        proposals = lm.propose_at(lm_out, [i for _, i in at], limit=MAX_QUERIES,
+                                  keep=lambda k, piece: piece.replace("▁", " ").strip()[:1] == initials[k])
         out = []
         for (m, s, actual), words in zip(queries, proposals):
             close = [(v, w) for w, v in words if w != m.text and w[0] == m.text[0]
@@ -68,28 +79,3 @@ class NameSuspect(Rule):
                 [s.id], m.start, m.end, min(1.0, (actual - cand_surprisal) / 20),
                 spans=[(m.start, m.end)], data={"suggestion": candidate, "written": m.text}))
         return out
-
-    @staticmethod
-    def _worth_asking(ctx: Context, queries: list[tuple[Mention, SentenceResult, float]]
-                      ) -> list[tuple[Mention, SentenceResult, float]]:
-        """Only names where a close spelling could come out: the LM pass already holds the distribution at the
-        name's first token, and unless one of its five likeliest tokens starts with the name's first letter, no
-        proposal can (proposals must share it). A wire story full of rare names asks a few, not 25."""
-        lm_out = ctx.lm
-        if lm_out is None or lm_out.hidden is None or not queries or ctx.models is None:
-            return queries
-        text, toks = ctx.document.text, lm_out.tokens
-        starts = [visible_start(text, t) for t in toks]
-        rows, kept, open_ = [], [], []
-        for q in queries:
-            i = bisect.bisect_left(starts, q[0].start)
-            if 0 < i < len(toks) and starts[i] == q[0].start:
-                rows.append(i - 1)
-                kept.append(q)
-            else:
-                open_.append(q)  # no token starts exactly at the name: ask anyway
-        tops = ctx.models.lm.next_pieces(lm_out.hidden[rows]) if rows else []
-        for q, top in zip(kept, tops):
-            if any(p.replace("▁", " ").strip()[:1] == q[0].text[0] for p in top):
-                open_.append(q)
-        return sorted(open_, key=lambda q: q[0].start)
