@@ -84,7 +84,6 @@ class LanguageModel:
 
         self.tokenizer = PieceTokenizer.for_folder(folder)
         self.bos_id = self.tokenizer.token_to_id("<bos>")
-        self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
         self._tok_lock = threading.Lock()  # one caller at a time (server workers share the model)
         # our own forward pass (checker/gemma.py): bit-identical to transformers' Gemma3, without importing it
         self.model = GemmaModel(folder, self.dtype)

