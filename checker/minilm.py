@@ -26,7 +26,6 @@ class BertConfig:
     num_hidden_layers: int
     num_attention_heads: int
     layer_norm_eps: float
-    max_position_embeddings: int
 
     @classmethod
     def from_file(cls, path: Path) -> BertConfig:
@@ -43,7 +42,7 @@ class BertConfig:
             raise BertFormatError(f"{path}: unsupported BERT options: {', '.join(bad)}")
         try:
             return cls(int(raw["hidden_size"]), int(raw["num_hidden_layers"]), int(raw["num_attention_heads"]),
-                       float(raw["layer_norm_eps"]), int(raw["max_position_embeddings"]))
+                       float(raw["layer_norm_eps"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise BertFormatError(f"{path}: missing or malformed field {exc}") from None
 

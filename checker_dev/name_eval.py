@@ -27,7 +27,6 @@ import random
 import re
 import statistics
 import sys
-import time
 from pathlib import Path
 
 from checker.cpu import tame_openmp
@@ -87,11 +86,10 @@ def main() -> None:
     engine = load_checker(Settings(threads=available_cpus()))
 
     def findings(text: str, name: str) -> tuple[list[dict], float]:
-        t = time.perf_counter()
         report = engine.check(Document(text, name, sha256_bytes(text.encode())))
         found = [{"written": f.data["written"], "suggestion": f.data["suggestion"], "start": f.start}
                  for f in report.findings if f.rule == "name-suspect"]
-        return found, report.timings.get("rule:name-suspect", 0.0) or time.perf_counter() - t
+        return found, report.timings["rule:name-suspect"]
 
     rows = []
     for key, text in pick_articles(args.articles):

@@ -60,7 +60,7 @@ def test_hidden_states_follow_tokens_across_windows(checker, seed_text):
     assert np.isfinite(win.hidden).all() and np.abs(win.hidden).sum(axis=1).min() > 0
 
 
-def test_proposals_read_where_the_pass_read_the_name(checker):
+def test_proposals_read_where_the_pass_read_the_name(checker, monkeypatch):
     """`propose_at` asks at token positions of the scored text, in the pass's own context, all names at once;
     each gets the words it gets alone, and a long text asks past its first window too."""
     from checker.features import visible_start
@@ -85,11 +85,8 @@ def test_proposals_read_where_the_pass_read_the_name(checker):
     small.window, small.context = 24, 8
     import checker.lm as lm_module
 
-    kept, lm_module.MAX_KEPT_WINDOWS = lm_module.MAX_KEPT_WINDOWS, 1
-    try:
-        far = small.score(text)
-    finally:
-        lm_module.MAX_KEPT_WINDOWS = kept
+    monkeypatch.setattr(lm_module, "MAX_KEPT_WINDOWS", 1)
+    far = small.score(text)
     assert len(far.context.windows) == 2 and far.context.windows[-1].cache is None
     assert small.propose_at(far, [at[2]])[0][0][0] == "Putin"
 
