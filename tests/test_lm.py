@@ -77,8 +77,9 @@ def test_proposals_read_where_the_pass_read_the_name(checker, monkeypatch):
     for a, b in zip(together, alone):  # bf16 rounding differs with the batch's shape: small
         assert all(abs(x - y) < 0.5 for (_, x), (_, y) in zip(a, b))
     assert [c[0][0] for c in together] == ["Kuleba", "Blinken", "Putin"]
-    assert lm.propose_at(out, at, keep=lambda k, piece: piece.lstrip("▁").startswith("Bl"), limit=1) == [
-        [], [together[1][0]] if together[1][0][0].startswith("Bl") else [], []]
+    limited = lm.propose_at(out, at, keep=lambda k, piece: piece.lstrip("▁").startswith("Bl"), limit=1)
+    assert [[w for w, _ in c] for c in limited] == [[], ["Blinken"], []]
+    assert abs(limited[1][0][1] - together[1][0][1]) < 0.5  # another batch shape: bf16 rounding, never exact
     # past the kept windows: the window is computed again, with the same answer
     small = type(lm).__new__(type(lm))
     small.__dict__.update(lm.__dict__)

@@ -40,14 +40,9 @@ SNLI_SHARE = 20_000
 
 
 def snli_rows(n: int, seed: int) -> list[dict]:
-    from checker.modelstore import cache_dir
+    from checker_dev.snli import snli_dir
 
-    path = cache_dir() / "snli" / "snli_1.0_train_subset.jsonl"
-    if not path.exists():
-        sys.path.insert(0, str(HERE))
-        from evaluate import snli_dir
-
-        path = snli_dir() / "snli_1.0_train_subset.jsonl"
+    path = snli_dir() / "snli_1.0_train_subset.jsonl"
     rows = []
     for line in path.read_text().splitlines():
         r = json.loads(line)
