@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev: the dev articles
-from checker.cpu import tame_openmp
+from checker.cpu import setup_process
 
-tame_openmp()  # as the CLI, before torch starts
+setup_process()  # as the CLI, before torch starts
 
 
 def pieces(n: int) -> list[str]:
@@ -51,13 +51,13 @@ def main() -> None:
 
     from checker.cli import quiet_model_loading
     from checker.cpu import available_cpus
+    from checker.engine import load_engine
     from checker.ingest import Document, sha256_bytes
-    from checker.runner import load_checker
     from checker.settings import Settings
 
     quiet_model_loading()
     texts = pieces(args.articles)
-    engine = load_checker(Settings(threads=available_cpus()))
+    engine = load_engine(Settings(threads=available_cpus()))
     engine.check(Document(texts[0], "warm.txt", sha256_bytes(texts[0].encode())))
     per: list[float] = []
     stages: dict[str, float] = {}

@@ -66,11 +66,11 @@ def best_threshold(scores: list[float], gold: list[bool], max_false: int) -> flo
 
 
 def main() -> None:
+    from checker.engine import load_engine
     from checker.garble import load_garble
     from checker.ingest import read_path
-    from checker.runner import load_checker
 
-    engine = load_checker()
+    engine = load_engine()
     garble = engine.models.garble
     legacy = load_garble(garble_path())  # TED rows carry surprisal only: checker 0.1's logistic model reads them
     spec = json.loads(garble_path().read_text())

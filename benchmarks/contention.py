@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, sys, time
 from checker.ingest import read_path
-from checker.runner import load_checker
+from checker.engine import load_engine
 from checker.settings import Settings
 threads = int(sys.argv[2]) if sys.argv[2] != "0" else None
-engine = load_checker(Settings(threads=threads))
+engine = load_engine(Settings(threads=threads))
 doc = read_path(sys.argv[1])
 engine.check(doc)
 times = []

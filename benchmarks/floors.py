@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.cpu import tame_openmp  # noqa: E402
+from checker.cpu import setup_process  # noqa: E402
 
-tame_openmp()
+setup_process()
 
 
 def best(fn, reps: int = 5) -> float:
@@ -36,13 +36,13 @@ def best(fn, reps: int = 5) -> float:
 def main() -> None:
     import torch
 
+    from checker.engine import load_engine
     from checker.gemma import KVCache
     from checker.ingest import read_path
-    from checker.rules.contradiction import select_pairs, sentence_keys
-    from checker.runner import load_checker
+    from checker.pairs import select_pairs, sentence_keys
 
     seed = ROOT / "seeds" / "000_a4ddab08513021e3.txt"
-    engine = load_checker()
+    engine = load_engine()
     lm, nli = engine.models.lm, engine.models.nli
     model = lm.model
     text = seed.read_text()

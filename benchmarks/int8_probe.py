@@ -23,9 +23,9 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.cpu import tame_openmp  # noqa: E402
+from checker.cpu import setup_process  # noqa: E402
 
-tame_openmp()
+setup_process()
 
 import checker.gemma as gemma  # noqa: E402
 from checker.lm import LanguageModel  # noqa: E402

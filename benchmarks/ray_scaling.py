@@ -8,18 +8,16 @@ per-article overhead Ray adds.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # checker_dev: the dev articles
-from checker.cpu import tame_openmp
+from checker.cpu import setup_process
 
-tame_openmp()  # as the CLI, before torch starts
+setup_process()  # as the CLI, before torch starts
 
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def articles(n: int, folder: Path) -> list[str]:
@@ -45,7 +43,8 @@ def main() -> None:
     from checker.cli import quiet_model_loading
     from checker.cluster import RayBackend
     from checker.cpu import available_cpus
-    from checker.runner import LocalBackend, load_checker, run_batch
+    from checker.engine import load_engine
+    from checker.runner import LocalBackend, run_batch
     from checker.settings import Settings
 
     quiet_model_loading()
@@ -59,7 +58,7 @@ def main() -> None:
         rows = []
 
         t = time.perf_counter()
-        local = LocalBackend(load_checker(Settings(threads=cpus)))
+        local = LocalBackend(load_engine(Settings(threads=cpus)))
         setup = time.perf_counter() - t
         t = time.perf_counter()
         batch = run_batch(local, paths, ["json"], Path(tmp) / "local")

@@ -25,10 +25,10 @@ def scaled(text: str, k: int) -> str:
 
 
 def main() -> None:
+    from checker.engine import load_engine
     from checker.ingest import Document
-    from checker.runner import load_checker
 
-    engine = load_checker()
+    engine = load_engine()
     seed = (ROOT / "seeds" / "000_a4ddab08513021e3.txt").read_text(encoding="utf-8")
     cases = [(f"seed ×{k}", scaled(seed, k)) for k in (1, 2, 4, 8)]
     line = " ".join(seed.replace(".", "").split())

@@ -19,8 +19,8 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from checker.ingest import read_path
-from checker.runner import load_checker
-checker = load_checker()
+from checker.engine import load_engine
+checker = load_engine()
 t_load = time.perf_counter() - t0
 doc = read_path(sys.argv[1])
 t = time.perf_counter(); report = checker.check(doc); t_first = time.perf_counter() - t

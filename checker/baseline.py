@@ -3,26 +3,19 @@ so findings survive lines moving around the file."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 
 from checker.errors import CheckerError
-from checker.findings import Finding, Report
+from checker.findings import Report
+from checker.outputs import write_atomic
 
 SCHEMA = "checker-baseline/1"
 
 
-def fingerprint(report: Report, f: Finding) -> str:
-    texts = " | ".join(" ".join(report.sentences[i].text.split()) for i in f.sentences)
-    return hashlib.sha256(f"{f.rule}\n{texts}".encode()).hexdigest()[:32]
-
-
 def write_baseline(reports: list[Report], path: Path) -> int:
-    from checker.outputs import write_atomic
-
-    entries = sorted({(Path(r.path).name, f.rule, fingerprint(r, f)) for r in reports for f in r.active})
+    entries = sorted({(Path(r.path).name, f.rule, r.fingerprint(f)) for r in reports for f in r.active})
     try:
         write_atomic(path, json.dumps({"schema": SCHEMA, "findings": [
             {"file": name, "rule": rule, "fingerprint": fp} for name, rule, fp in entries]}, indent=1) + "\n")
@@ -56,7 +49,7 @@ def load_baseline(path: Path) -> set[str]:
 
 def apply_baseline(report: Report, known: set[str]) -> int:
     """Drop findings already in the baseline; return how many were dropped."""
-    keep = [f for f in report.findings if fingerprint(report, f) not in known]
+    keep = [f for f in report.findings if report.fingerprint(f) not in known]
     dropped = len(report.findings) - len(keep)
     report.findings = keep
     return dropped

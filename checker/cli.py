@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from checker import __version__
-from checker.cpu import available_cpus, tame_openmp
+from checker.config import Config, load_config, settings_from
+from checker.cpu import available_cpus, setup_process
 from checker.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CheckerError
-from checker.findings import FAIL_ON
+from checker.findings import FailOn
+from checker.ingest import READERS
+from checker.limits import DEFAULT_MAX_BYTES
+from checker.models import ModelsFactory, default_models
+from checker.render import RENDERERS
+from checker.render.safe import printable
+from checker.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Translation-quality and fact-consistency checks for machine-translated news.")
@@ -27,16 +35,31 @@ out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-FailOn = Enum("FailOn", {level: level for level in FAIL_ON}, type=str)  # from the one severity list
-
-
 class Engine(str, Enum):
     local = "local"
     ray = "ray"
 
+
+@dataclass(frozen=True)
+class CliState:
+    """What the process hands every command (typer's context object): where model parts come from. `main` gives
+    the process-wide container; tests give a factory of fakes (`main(models_factory=…)`, `invoke(obj=…)`)."""
+
+    models_factory: ModelsFactory = default_models
+
+
+def models_factory(ctx: typer.Context) -> ModelsFactory:
+    state = ctx.find_object(CliState)
+    return state.models_factory if state else default_models
+
+
+# help texts from the registries: a new input or output format shows here without touching this file
 FormatsOption = Annotated[list[str] | None, typer.Option(
-    "--format", "-f", help="text, json, html, sarif, github, jsonl, junit (repeatable).")]
+    "--format", "-f", help=f"{', '.join(RENDERERS)} (repeatable).")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder for report files.")]
+ThreadsOption = Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
+                                                   help="Torch threads (default: the CPUs this process may use).")]
+MaxBytesOption = Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this many bytes.")]
 
 
 def _version(value: bool) -> None:
@@ -51,23 +74,8 @@ def root(version: Annotated[bool, typer.Option("--version", callback=_version, i
     """checker reads wire copy and flags garbled sentences and internal inconsistencies."""
 
 
-def quiet_model_loading() -> None:
-    """Loading bars are noise in a linter's output; switched off here, at the CLI's edge, not by loading."""
-    # an environment default rather than transformers' switch: importing transformers.utils costs ~0.9 s, and only
-    # `models prepare` (reading the GGUF) still runs code that draws those bars
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    if "huggingface_hub" in sys.modules:  # read at its import: too late for the environment
-        from huggingface_hub.utils import disable_progress_bars
-
-        disable_progress_bars()
-
-
 def say_error(message: str) -> None:
     """One line on stderr; file names and wire text inside it are shown, never interpreted (markup, escapes)."""
-    from rich.markup import escape
-
-    from checker.render.safe import printable
-
     err_console.print(f"[bold red]checker:[/] {escape(printable(message))}", markup=True)
 
 
@@ -77,8 +85,6 @@ def fail(message: str) -> None:
 
 
 def check_formats(formats: list[str]) -> None:
-    from checker.render import RENDERERS
-
     unknown = [f for f in formats if f not in RENDERERS]
     if unknown:
         fail(f"unknown format {', '.join(unknown)} (choose from {', '.join(sorted(RENDERERS))})")
@@ -106,8 +112,20 @@ def stop_on_signals():
             signal.signal(sig, h)
 
 
+def settings_or_fail(paths: list[str], config: Path | None, *, threshold: float | None = None,
+                     max_bytes: int | None = None, threads: int | None = None) -> tuple[Config, Settings]:
+    """The config found for these inputs and the one `Settings` the command runs with (or one line, exit 2)."""
+    try:
+        cfg = load_config(paths, config)
+        return cfg, settings_from(cfg, threshold=threshold, max_bytes=max_bytes, threads=threads or available_cpus())
+    except CheckerError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+
+
 @app.command()
 def check(
+    ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Files or folders to check; '-' reads stdin.")],
     format: FormatsOption = None,
     out: OutOption = Path("reports"),
@@ -115,15 +133,14 @@ def check(
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
                                                     help="Garble probability for an error.")] = None,
     input_format: Annotated[str | None, typer.Option(
-        help="text, markdown, html, nitf, newsml, ninjs (default: detected).")] = None,
+        help=f"{', '.join(READERS)} (default: detected).")] = None,
     include: Annotated[list[str] | None, typer.Option(help="Glob of files to take from folders.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Glob of files to skip in folders.")] = None,
     config: Annotated[Path | None, typer.Option(help="Config file (default: found upward).")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Record current findings as the baseline.")] = None,
-    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this many bytes.")] = 1_000_000,
-    threads: Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
-                                                help="Torch threads (default: the CPUs this process may use).")] = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    threads: ThreadsOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     engine: Annotated[Engine, typer.Option(help="Where checks run: this process, or Ray actors.")] = Engine.local,
     address: Annotated[str | None, typer.Option(help="Ray cluster: auto or ray://HOST:PORT (default: a local "
@@ -132,19 +149,12 @@ def check(
                                                            "(default: one per cluster CPU).")] = None,
 ) -> None:
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
-    from checker.baseline import apply_baseline, load_baseline
-    from checker.baseline import write_baseline as save_baseline
-    from checker.config import load_config
-    from checker.ingest import READERS
-    from checker.runner import LocalBackend, load_checker, run_batch
-    from checker.settings import Settings
+    from checker.baseline import apply_baseline, load_baseline  # noqa: PLC0415 - the CLI imports a command's
+    from checker.baseline import write_baseline as save_baseline  # noqa: PLC0415 - stack when it runs (a fast --help)
+    from checker.engine import load_engine  # noqa: PLC0415
+    from checker.runner import LocalBackend, run_batch  # noqa: PLC0415
 
-    try:
-        cfg = load_config(paths, config)
-        settings = Settings.build(cfg, threshold=threshold, warning=None, max_bytes=max_bytes,
-                                  threads=threads or available_cpus())
-    except CheckerError as exc:
-        fail(str(exc))
+    cfg, settings = settings_or_fail(paths, config, threshold=threshold, max_bytes=max_bytes, threads=threads)
     formats = format or cfg.formats
     check_formats(formats)
     if input_format and input_format not in READERS:
@@ -153,16 +163,16 @@ def check(
         fail("--address and --actors need --engine ray")
     try:
         known = load_baseline(baseline) if baseline else None
-        quiet_model_loading()
         if engine is Engine.ray:
-            from checker.cluster import RayBackend
+            from checker.cluster import RayBackend  # noqa: PLC0415 - Ray only for --engine ray
 
             with err_console.status("starting Ray workers (each loads the models)") if not quiet \
                     else contextlib.nullcontext():
-                backend = RayBackend(settings, address=address, actors=actors, threads_given=threads is not None
-                                     ).start()
+                backend = RayBackend(settings, address=address, actors=actors, threads_given=threads is not None,
+                                     models_factory=models_factory(ctx)).start()
         else:
-            backend = LocalBackend(load_checker(settings, progress=None if quiet else err_console))
+            with err_console.status("loading models") if not quiet else contextlib.nullcontext():
+                backend = LocalBackend(load_engine(settings, models_factory(ctx)))
     except CheckerError as exc:
         fail(str(exc))
     try:
@@ -186,10 +196,8 @@ def check(
 
 def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
     """Print stdout formats and failure lines, then exit with the documented code."""
-    from checker.render import RENDERERS
-
     for r in [RENDERERS[f]() for f in formats if RENDERERS[f].to_stdout]:
-        out_console.print(r.render_batch(batch.reports, batch.failures), end="", markup=r.name == "text")
+        out_console.print(r.render_batch(batch.reports, batch.failures), end="", markup=r.markup)
     for failure in batch.failures:
         say_error(f"{failure.path}: {failure.error}")
     for note in getattr(batch, "notes", []):
@@ -208,6 +216,7 @@ def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token-file.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Checks that run at once (one shared model set).")] = 1,
@@ -218,17 +227,15 @@ def serve(
     insecure_no_auth: Annotated[bool, typer.Option("--insecure-no-auth",
                                                    help="Allow a non-loopback bind without a token.")] = False,
     keep: Annotated[Path | None, typer.Option(help="Also write every report (JSON, HTML) to this folder.")] = None,
-    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse request bodies larger than this (413).")] = 1_000_000,
-    threads: Annotated[int | None, typer.Option(min=1, envvar="CHECKER_THREADS",
-                                                help="Torch threads (default: the CPUs this process may use).")] = None,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse request bodies larger than this (413).")
+                         ] = DEFAULT_MAX_BYTES,
+    threads: ThreadsOption = None,
     config: Annotated[Path | None, typer.Option(help="Config file (default: found upward from here).")] = None,
 ) -> None:
     """Serve the editors' web page and the HTTP API (POST /v1/check) on one loaded model set."""
-    from checker.config import load_config
-    from checker.runner import build_engine
-    from checker.server import ServeOptions, is_loopback
-    from checker.server import serve as run_server
-    from checker.settings import Settings
+    from checker.engine import load_engine  # noqa: PLC0415 - see `check`
+    from checker.server import ServeOptions, is_loopback  # noqa: PLC0415
+    from checker.server import serve as run_server  # noqa: PLC0415
 
     token = None
     if token_file:
@@ -240,17 +247,12 @@ def serve(
             fail(f"token in {token_file} is shorter than 16 characters")
     if not is_loopback(host) and token is None and not insecure_no_auth:
         fail(f"binding {host} exposes the service beyond this machine: give --token-file (or --insecure-no-auth)")
-    try:
-        cfg = load_config([], config)
-        settings = Settings.build(cfg, threshold=None, warning=None, max_bytes=max_bytes,
-                                  threads=threads or available_cpus())
-    except CheckerError as exc:
-        fail(str(exc))
-    quiet_model_loading()
+    cfg, settings = settings_or_fail([], config, max_bytes=max_bytes, threads=threads)
     options = ServeOptions(workers=workers, queue=queue, timeout=timeout, max_bytes=max_bytes, token=token,
                            keep=keep, fail_on=cfg.fail_on)
+    factory = models_factory(ctx)
     try:
-        run_server(lambda: build_engine(settings), host, port, options,
+        run_server(lambda: load_engine(settings, factory, warm=False), host, port, options,
                    announce=lambda line: err_console.print(line, markup=False, highlight=False))
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
@@ -264,7 +266,7 @@ def render(
     fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit code 1.")] = FailOn["error"],
 ) -> None:
     """Re-render saved JSON reports in other formats, without loading any model."""
-    from checker.runner import render_batch
+    from checker.runner import render_batch  # noqa: PLC0415 - see `check`
 
     formats = format or ["html"]
     check_formats(formats)
@@ -279,7 +281,7 @@ def render(
 def init(path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path(".checker.toml"),
          force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False) -> None:
     """Write a commented .checker.toml with every key and its default."""
-    from checker.config import TEMPLATE
+    from checker.config import TEMPLATE  # noqa: PLC0415 - see `check`
 
     if path.exists() and not force:
         fail(f"{path} exists (use --force to overwrite)")
@@ -295,7 +297,7 @@ def models_list(ctx: typer.Context) -> None:
     """List models: name, version, licence, path, sha256 and whether they are prepared."""
     if ctx.invoked_subcommand:
         return
-    from checker.modelstore import installed
+    from checker.modelstore import installed  # noqa: PLC0415 - see `check`
 
     for m in installed():
         out_console.print(f"[bold]{m.name}[/] {m.version}  ({'prepared' if m.prepared else 'not prepared'})\n"
@@ -305,7 +307,7 @@ def models_list(ctx: typer.Context) -> None:
 @models_app.command("prepare")
 def models_prepare() -> None:
     """Do the one-time work: assemble and verify the GGUF, convert it to a bf16 folder in the cache."""
-    from checker.modelstore import ModelError, prepare_lm
+    from checker.modelstore import ModelError, prepare_lm  # noqa: PLC0415 - see `check`
 
     try:
         with err_console.status("preparing the language model") as status:
@@ -317,6 +319,7 @@ def models_prepare() -> None:
 
 @app.command("eval")
 def evaluate(
+    ctx: typer.Context,
     labels: Annotated[Path | None, typer.Option(help="TSV of labelled sentences (label<TAB>sentence, or "
                                                      "label<TAB>file<TAB>start<TAB>end).")] = None,
     article: Annotated[list[Path] | None, typer.Option(help="Article(s) the labelled sentences come from "
@@ -326,20 +329,21 @@ def evaluate(
     config: Annotated[Path | None, typer.Option(help="Config file (default: found upward).")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0,
                                                     help="Garble probability for an error.")] = None,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    threads: ThreadsOption = None,
 ) -> None:
     """Measure the garble score on your own labelled sentences: AUROC, AP, recall and false alarms at the
     configured thresholds, against sentence length as a baseline. (The project's dev sets: `make eval`.)"""
-    from checker.config import load_config
-    from checker.evaluate import run_labels_eval
-    from checker.runner import load_checker
-    from checker.settings import Settings
+    from checker.engine import load_engine  # noqa: PLC0415 - see `check`
+    from checker.evaluate import run_labels_eval  # noqa: PLC0415
 
     if labels is None:
         fail("give --labels FILE (TSV: label<TAB>sentence); the project's own dev sets run with `make eval`")
+    _cfg, settings = settings_or_fail([str(labels)], config, threshold=threshold, max_bytes=max_bytes,
+                                      threads=threads)
     try:
-        cfg = load_config([str(labels)], config)
-        quiet_model_loading()
-        engine = load_checker(Settings.build(cfg, threshold=threshold), progress=err_console)
+        with err_console.status("loading models"):
+            engine = load_engine(settings, models_factory(ctx))
         for line in run_labels_eval(engine, labels, list(article or []), target_fa):
             out_console.print(line, markup=False, highlight=False)
     except CheckerError as exc:
@@ -347,29 +351,33 @@ def evaluate(
 
 
 @app.command()
-def rules() -> None:
-    """List every rule id with its default severity and what it looks for."""
-    from rich.markup import escape
+def rules(markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/RULES.md (Markdown) instead.")
+                              ] = False) -> None:
+    """List every rule id with its default severity, what it looks for and its options."""
+    from checker.rules import INFOS  # noqa: PLC0415 - see `check`
+    from checker.rules.base import rules_markdown  # noqa: PLC0415
 
-    from checker.rules import INFOS
-
+    if markdown:
+        out_console.print(rules_markdown(), end="", markup=False, highlight=False)
+        return
     for rid, info in sorted(INFOS.items()):
+        options = "".join(f"\n  option [bold]{o.name}[/] ({o.describe()}, default: {o.default}): {escape(o.help)}"
+                          for o in info.options)
         out_console.print(f"[bold]{rid}[/]  {escape(info.label)}  (default: {info.default_severity})\n"
-                          f"  {escape(info.summary)}\n  {escape(info.explanation)}\n", markup=True, highlight=False)
+                          f"  {escape(info.summary)}\n  {escape(info.explanation)}{options}\n  see {info.link}\n",
+                          markup=True, highlight=False)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, models_factory: ModelsFactory | None = None) -> None:
     """Entry point: usage errors, like every other error, are one line on stderr and exit 2."""
     try:  # typer ≥ 0.24 carries its own copy of click
-        from typer._click import exceptions as click_exc
+        from typer._click import exceptions as click_exc  # noqa: PLC0415
     except ImportError:  # pragma: no cover - older typer on plain click
-        from click import exceptions as click_exc
+        from click import exceptions as click_exc  # noqa: PLC0415
 
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    tame_openmp()  # beside one busy process the warm check takes < 2x its idle time, not 5x (cpu.py)
+    setup_process()  # beside one busy process the warm check takes < 2x its idle time, not 5x (cpu.py)
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False, obj=CliState(models_factory or default_models))
     except (typer.Exit, getattr(click_exc, "Exit", typer.Exit)) as exc:
         code = exc.exit_code
     except getattr(click_exc, "NoArgsIsHelpError", ()) as exc:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from checker.cpu import tame_openmp
+from checker.cpu import available_cpus, setup_process
+from checker.engine import check_bytes, load_engine
 from checker.errors import CheckerError
 from checker.findings import Report
-from checker.ingest import read_bytes, read_document
-from checker.models import Models
-from checker.runner import Outcome
+from checker.ingest import read_bytes
+from checker.models import ModelsFactory, default_models
+from checker.runner import Outcome, outcome_of
 from checker.settings import Settings
 
 INSTALL_HINT = "the Ray engine needs Ray: pip install 'checker[ray]'"
@@ -31,31 +33,22 @@ PREFETCH = 2  # files queued on each actor, so none waits for the driver between
 class Worker:
     """The body of one Ray actor: one engine, loaded when the actor starts."""
 
-    def __init__(self, settings: Settings, models_factory: Callable[[int | None], Models] | None = None) -> None:
-        tame_openmp()
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from checker.engine import Engine
-        from checker.models import default_models
-
-        models = (models_factory or default_models)(settings.threads)
-        self.engine = Engine(models, settings)
-        self.engine.warm_up()
+    def __init__(self, settings: Settings, models_factory: ModelsFactory | None = None) -> None:
+        setup_process()
+        self.engine = load_engine(settings, models_factory or default_models)
 
     def ready(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "signature": self.engine.signature()}
 
     def check(self, path: str, data: bytes, input_format: str | None) -> dict[str, Any]:
         """{"report": …} or {"error": one line}; a bad file is an answer, never an exception."""
-        from checker.runner import outcome_of
-
-        done = outcome_of(lambda: self.engine.check(read_document(path, data, input_format)))
+        done = outcome_of(lambda: check_bytes(self.engine, path, data, input_format))
         return {"error": done} if isinstance(done, str) else {"report": done.to_dict()}
 
 
 def import_ray() -> Any:
     try:
-        import ray
+        import ray  # noqa: PLC0415 - an optional extra: `pip install 'checker[ray]'`
     except ImportError:
         raise CheckerError(INSTALL_HINT) from None
     return ray
@@ -70,7 +63,7 @@ class RayBackend:
     address: str | None = None
     actors: int | None = None  # default: one per CPU of the cluster
     threads_given: bool = False  # settings.threads was chosen by the user; otherwise each actor's CPU share
-    models_factory: Callable[[int | None], Models] | None = None
+    models_factory: ModelsFactory | None = None
     on_result: Callable[[str], None] | None = None  # after each file, on the driver (tests kill actors here)
     notes: list[str] = field(default_factory=list)
     pool: list[Any] = field(default_factory=list)
@@ -88,8 +81,6 @@ class RayBackend:
                 reachable(self.address)
                 opts["address"] = self.address
             else:
-                from checker.cpu import available_cpus
-
                 opts |= {"num_cpus": available_cpus(), "object_store_memory": 256 * 1024 * 1024}
             try:
                 ray.init(**opts)
@@ -104,8 +95,6 @@ class RayBackend:
         # that many torch threads, so actors on one machine do not fight over cores
         self.cpus_per_actor = max(0.01, min(cpus / self.size, largest))
         if not self.threads_given:
-            from dataclasses import replace
-
             self.settings = replace(self.settings, threads=max(1, int(self.cpus_per_actor)))
         self.pool = [self._spawn() for _ in range(self.size)]
         try:  # every actor loads its models now; a broken model cache stops the run here, with its reason
@@ -199,8 +188,6 @@ class RayBackend:
 
 def reachable(address: str, seconds: float = 5.0) -> None:
     """A HOST:PORT (or ray://HOST:PORT) that does not answer is one line now; Ray itself would retry for minutes."""
-    import socket
-
     if address == "auto":
         return
     hostport = address.removeprefix("ray://").rsplit("/", 1)[0]

@@ -1,6 +1,7 @@
 """Configuration: `[tool.checker]` in pyproject.toml or a `.checker.toml`, found upward from the inputs.
 
-Command-line flags override the file; the file overrides the built-in defaults.
+Command-line flags override the file; the file overrides the built-in defaults. `settings_from` is the one
+place config and flags become `Settings` (the CLI's check, serve and eval, the server and benchmarks use it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 
 from checker.errors import CheckerError
 from checker.findings import FAIL_ON, SEVERITIES
+from checker.limits import DEFAULT_MAX_BYTES
+from checker.rules import INFOS, rule_ids, validate
+from checker.settings import Settings
 
 TEMPLATE = """\
 # checker configuration (https://example.invalid/checker). Command-line flags override these.
@@ -35,10 +39,13 @@ exclude = []
 # House spellings and terms that are fine: never reported as name variants or suspect names.
 allow = []
 
-# Per-rule switches: enabled = false turns a rule off; severity = "error" | "warning" | "info".
+# Per-rule switches: enabled = false turns a rule off; severity = "error" | "warning" | "info"; and the rule's own
+# options (`checker rules` lists them), e.g.
 # [rules.name-suspect]
 # enabled = true
 # severity = "info"
+# [rules.contradiction]
+# threshold = 0.97
 """
 
 
@@ -59,6 +66,30 @@ class Config:
 
     def enabled(self) -> dict[str, bool]:
         return {r: bool(v["enabled"]) for r, v in self.rules.items() if "enabled" in v}
+
+    def options(self) -> dict[str, dict[str, Any]]:
+        """Each rule's own options (everything under [rules.<id>] but the switches)."""
+        out = {r: {k: v for k, v in opts.items() if k not in SWITCHES} for r, opts in self.rules.items()}
+        return {r: o for r, o in out.items() if o}
+
+
+SWITCHES = ("enabled", "severity")
+
+
+def settings_from(config: Config | None = None, *, threshold: float | None = None, warning: float | None = None,
+                  max_bytes: int | None = None, threads: int | None = None) -> Settings:
+    """Config file values, overridden by the command-line flags that were given, checked against the rules."""
+    cfg = config or Config()
+    settings = Settings(threshold=threshold if threshold is not None else cfg.threshold,
+                        warning=warning if warning is not None else cfg.warning,
+                        severities=cfg.severity(),
+                        disabled=frozenset(r for r, on in cfg.enabled().items() if not on),
+                        allow=frozenset(a.lower() for a in cfg.allow),
+                        options=cfg.options(),
+                        max_bytes=max_bytes if max_bytes is not None else DEFAULT_MAX_BYTES,
+                        threads=threads)
+    validate(settings)
+    return settings
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -107,7 +138,7 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     for key in ("threshold", "warning"):
         if key in data:
             val = data[key]
-            if not isinstance(val, int | float) or not 0 <= val <= 1:
+            if isinstance(val, bool) or not isinstance(val, int | float) or not 0 <= val <= 1:
                 raise CheckerError(f"{where}{key} must be a number between 0 and 1")
             setattr(cfg, key, float(val))
     if "fail-on" in data:
@@ -119,8 +150,6 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
             if not isinstance(data[key], list) or not all(isinstance(x, str) for x in data[key]):
                 raise CheckerError(f"{where}{key} must be a list of strings")
             setattr(cfg, key, list(data[key]))
-    from checker.rules import rule_ids
-
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise CheckerError(f"{where}rules must be a table of [rules.<id>] tables")
@@ -132,9 +161,14 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
             raise CheckerError(f"{where}unknown rule id rules.{rule}{hint}")
         if not isinstance(opts, dict):
             raise CheckerError(f"{where}rules.{rule} must be a table")
-        bad = set(opts) - {"enabled", "severity"}
+        declared = {o.name: o for o in INFOS[rule].options}
+        bad = set(opts) - set(SWITCHES) - set(declared)
         if bad:
-            raise CheckerError(f"{where}rules.{rule}: unknown keys {', '.join(sorted(bad))} (enabled, severity)")
+            raise CheckerError(f"{where}rules.{rule}: unknown keys {', '.join(sorted(bad))} "
+                               f"({', '.join([*SWITCHES, *sorted(declared)])})")
+        for name, value in opts.items():
+            if name in declared:
+                declared[name].parse(value, f"{where}rules.{rule}.{name}")
         if "enabled" in opts and not isinstance(opts["enabled"], bool):
             raise CheckerError(f"{where}rules.{rule}.enabled must be true or false")
         if "severity" in opts and opts["severity"] not in SEVERITIES:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 # How long an idle OpenMP thread spins before it sleeps. libgomp's default (300,000 spins) is fast alone but
 # collapses beside one busy process (the warm seed check 2.0 s → 10.7 s: the threads spin on cores the other
@@ -23,6 +27,34 @@ def available_cpus() -> int:
     except (OSError, ValueError):
         pass
     return max(1, n)
+
+
+def best_dtype() -> torch.dtype:
+    """bf16 only pays where the CPU has native bf16 (AVX512-BF16/AMX); elsewhere it is emulated and slower.
+    CHECKER_DTYPE=fp32|bf16 overrides (one number format across a mixed fleet; the signature records it)."""
+    import torch  # noqa: PLC0415 - torch only where a model part is built, never at a CLI's start
+
+    dtypes = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp32": torch.float32, "float32": torch.float32}
+    chosen = os.environ.get("CHECKER_DTYPE", "").strip().lower()
+    if chosen:
+        if chosen not in dtypes:
+            raise ValueError(f"CHECKER_DTYPE={chosen!r} is not one of fp32, bf16")
+        return dtypes[chosen]
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return torch.float32
+    return torch.bfloat16 if ("avx512_bf16" in flags or "amx_bf16" in flags) else torch.float32
+
+
+def setup_process() -> None:
+    """What every process that checks sets first (the CLI, a server, a Ray worker, a benchmark): quiet
+    libraries, tokenizers without their own thread pool, and OpenMP's short spin-waits (before any torch op)."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # an environment default rather than transformers' switch: importing transformers.utils costs ~0.9 s
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    tame_openmp()
 
 
 def tame_openmp() -> None:

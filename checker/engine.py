@@ -2,9 +2,9 @@
 
     segment → lm → garble → rules → locate → suppress → flag
 
-The CLI, a server and a cluster worker build one `Engine` from `Models` and `Settings` and call `check`;
-no stage writes into shared state, so one engine can check many articles (one after another or from
-several threads) and two checks of one input under one signature give the same findings.
+The CLI, a server and a cluster worker build one engine with `load_engine(settings, models_factory)` and check
+bytes with `check_bytes`; no stage writes into shared state, so one engine can check many articles (one after
+another or from several threads) and two checks of one input under one signature give the same findings.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from checker.features import assign_tokens, visible_start
 from checker.findings import FLAGGING, Finding, Report, SentenceResult, TokenOut
-from checker.ingest import Document
-from checker.models import ArticleScores, LMOutput, Models
-from checker.rules import Context, Rule, all_rules
+from checker.ingest import Document, read_document
+from checker.models import Models, ModelsFactory, default_models
+from checker.parts import ArticleScores, LMOutput
+from checker.rules import Context, Rule, all_rules, validate
 from checker.segment import segment
 from checker.settings import Settings
 from checker.signature import make_signature
@@ -34,6 +35,7 @@ class Engine:
     rules: tuple[Rule, ...] = ()  # empty: every registered rule with an enabled id
 
     def __post_init__(self) -> None:
+        validate(self.settings)
         if not self.rules:
             chosen = tuple(cls() for cls in all_rules().values()
                            if any(self.settings.enabled(rid) for rid in cls.ids()))
@@ -50,7 +52,7 @@ class Engine:
         self.models.load(self.needs)
 
     def signature(self) -> dict[str, Any]:
-        return make_signature(self)
+        return make_signature(self.settings, self.models, self.needs, self.rules)
 
     def check(self, doc: Document) -> Report:
         timings: dict[str, float] = {}
@@ -131,3 +133,19 @@ class Engine:
         for s in sentences:
             s.flagged = s.id in flagged
 
+
+def load_engine(settings: Settings | None = None, models_factory: ModelsFactory = default_models, *,
+                warm: bool = True) -> Engine:
+    """The one way a CLI run, a server, a Ray worker, a benchmark or a test gets an engine: models from the
+    factory (the process-wide container by default; fakes in tests), loaded now unless `warm` is False."""
+    settings = settings or Settings()
+    engine = Engine(models_factory(settings.threads), settings)
+    if warm:
+        engine.warm_up()
+    return engine
+
+
+def check_bytes(engine: Engine, name: str, data: bytes, fmt: str | None = None) -> Report:
+    """Bytes already read (by the CLI, the server or a Ray driver) checked as the document `name`; bad input is a
+    `CheckerError` with its one line, as everywhere."""
+    return engine.check(read_document(name, data, fmt))

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from wordfreq import word_frequency
-
 from checker.tokens import TokenScore
 
 FEATURES = ("mean", "neg_slor", "max3_adj", "max5_adj", "max_adj", "max3_excess", "z_mean", "z_slor", "log_len")
@@ -24,6 +22,8 @@ PUNCT_UNIGRAM = 4.0
 
 @lru_cache(maxsize=65536)
 def unigram_surprisal(word: str) -> float:
+    from wordfreq import word_frequency  # noqa: PLC0415 - 70 ms to import: on first use, not at `checker --help`
+
     return -math.log(max(word_frequency(word.lower().replace("’", "'"), "en"), FLOOR))
 
 

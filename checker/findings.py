@@ -6,14 +6,18 @@ report written today can be re-rendered later (or merged from a cluster's shards
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from checker import offsets
 from checker.segment import Segment
 
 SEVERITIES = ("error", "warning", "info")  # the one list; config, CLI and renderers read it from here
 FAIL_ON = (*SEVERITIES, "never")
+FailOn = Enum("FailOn", {level: level for level in FAIL_ON}, type=str)  # the CLI's and the API's choice of it
 FLAGGING = ("error", "warning")  # severities that flag a sentence for an editor (info is a note)
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "never": 99}
 SCHEMA = "checker-report/1"
@@ -149,11 +153,15 @@ class Report:
         w = self.worst()
         return w is not None and SEVERITY_RANK[w] >= SEVERITY_RANK[fail_on]
 
+    def fingerprint(self, f: Finding) -> str:
+        """A finding's identity across edits: its rule and its sentences' text (whitespace folded), not its
+        offsets, so a baseline or a code-scanning alert survives lines moving around the file."""
+        texts = " | ".join(" ".join(self.sentences[i].text.split()) for i in f.sentences)
+        return hashlib.sha256(f"{f.rule}\n{texts}".encode()).hexdigest()[:32]
+
     def line_col(self, pos: int) -> tuple[int, int]:
         """1-based line and column of a text offset in the original file."""
-        from checker.ingest import Document
-
-        return Document(self.text, self.path, self.sha256, source=self.source, runs=self.runs).line_col(pos)
+        return offsets.line_col(self.text, self.source, self.runs, pos)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract, schema checker-report/1 (fields are only ever added)."""

@@ -20,6 +20,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from checker.modelstore import read_config, read_weights
+
 
 class GemmaFormatError(ValueError):
     """The folder holds a model this implementation does not cover (another architecture or option)."""
@@ -43,8 +45,6 @@ class GemmaConfig:
 
     @classmethod
     def from_file(cls, path: Path) -> GemmaConfig:
-        from checker.modelstore import read_config
-
         raw = read_config(path)
         unsupported = {
             "model_type": raw.get("model_type") != "gemma3_text",
@@ -194,8 +194,6 @@ class GemmaModel:
     """Gemma 3 text weights and the forward pass; `embedding` doubles as the output layer (tied)."""
 
     def __init__(self, folder: Path, dtype: torch.dtype = torch.float32) -> None:
-        from checker.modelstore import read_weights
-
         self.config = cfg = GemmaConfig.from_file(folder / "config.json")
         self.dtype = dtype
         raw = read_weights(folder / "model.safetensors")

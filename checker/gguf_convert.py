@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from gguf import GGUFReader
+from gguf.quants import dequantize
+from safetensors.torch import save_file
 
 ROWS_PER_BLOCK = 16384  # float32 rows dequantised at once (the 262k-row embedding: 42 MB per block)
 LAYER_PARTS = {
@@ -39,9 +42,6 @@ def hf_name(name: str) -> str:
 
 def tensors(gguf_file: Path) -> Iterator[tuple[str, torch.Tensor]]:
     """(transformers name, bf16 tensor) for every tensor of the file, dequantised a block of rows at a time."""
-    from gguf import GGUFReader
-    from gguf.quants import dequantize
-
     reader = GGUFReader(str(gguf_file))
     for t in reader.tensors:
         name = hf_name(t.name)
@@ -61,6 +61,4 @@ def tensors(gguf_file: Path) -> Iterator[tuple[str, torch.Tensor]]:
 
 def convert(gguf_file: Path, out: Path) -> None:
     """Write the file's weights as bf16 safetensors (the format transformers' save_pretrained writes)."""
-    from safetensors.torch import save_file
-
     save_file(dict(tensors(gguf_file)), str(out), metadata={"format": "pt"})

@@ -8,64 +8,22 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from checker import modelstore
+from checker.cpu import best_dtype
 from checker.gemma import GemmaModel, KVCache
-from checker.models import LMOutput
+from checker.lmpass import PassState, Window
+from checker.lmtok import PieceTokenizer
+from checker.parts import LMOutput
+from checker.propose import ProposalDecoder
 from checker.tokens import TokenScore
 
-DTYPES = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp32": torch.float32, "float32": torch.float32}
-
-
-def best_dtype() -> torch.dtype:
-    """bf16 only pays where the CPU has native bf16 (AVX512-BF16/AMX); elsewhere it is emulated and slower.
-    CHECKER_DTYPE=fp32|bf16 overrides (one number format across a mixed fleet; the signature records it)."""
-    chosen = os.environ.get("CHECKER_DTYPE", "").strip().lower()
-    if chosen:
-        if chosen not in DTYPES:
-            raise ValueError(f"CHECKER_DTYPE={chosen!r} is not one of fp32, bf16")
-        return DTYPES[chosen]
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return torch.float32
-    return torch.bfloat16 if ("avx512_bf16" in flags or "amx_bf16" in flags) else torch.float32
-
-
-def _continues(piece: str, n: int) -> bool:
-    """Whether the n-th piece of a proposed word belongs to it: letters (or hyphens), and after the first piece no
-    word boundary. `propose` reads words by this rule and stops decoding once no row's word can go on."""
-    text = piece.replace("▁", " ")
-    return (n == 0 or not text.startswith(" ")) and text.strip().replace("-", "").isalpha()
-
-
 MAX_KEPT_WINDOWS = 8  # windows whose keys and values a pass keeps for follow-up questions (~19 MB each in bf16)
-
-
-@dataclass
-class Window:
-    """One window of an LM pass: <bos> + ids[ctx_start:end], scoring ids[start:end] (the rest is left context)."""
-
-    ctx_start: int
-    start: int
-    end: int
-    cache: KVCache | None = None  # keys and values of the whole window
-    states: torch.Tensor | None = None  # final states; row j is after sequence position j (row 0 after <bos>)
-
-
-@dataclass
-class PassState:
-    """What `score` leaves in `LMOutput.context`: the token ids and each window's cache."""
-
-    ids: list[int]
-    windows: list[Window]
 
 
 class LanguageModel:
@@ -80,8 +38,6 @@ class LanguageModel:
             torch.set_num_threads(threads)
         self.dtype = dtype or best_dtype()
         # tokenizer.json as a SentencePiece model (checker/lmtok.py): the same tokens, loaded in 0.07 s, not 1.1 s
-        from checker.lmtok import PieceTokenizer
-
         self.tokenizer = PieceTokenizer.for_folder(folder)
         self.bos_id = self.tokenizer.token_to_id("<bos>")
         self._tok_lock = threading.Lock()  # one caller at a time (server workers share the model)
@@ -95,6 +51,7 @@ class LanguageModel:
         meta = json.loads(stamp.read_text()) if stamp.exists() else {}
         self.version = meta.get("version", modelstore.LM_VERSION)
         self.sha256 = meta.get("gguf_sha256", "")
+        self.proposals = ProposalDecoder(self)
 
     def _nll(self, inp: torch.Tensor, target: torch.Tensor, cache: KVCache | None = None, cells: int = 4 << 20
              ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -136,100 +93,20 @@ class LanguageModel:
             top = new
         return top + total.log() - picked, states
 
-    def _trunk(self, state: PassState, w: int, upto: int) -> Window:
-        """Window `w` of the pass with its keys and values: kept by `score`, or computed again up to sequence
-        position `upto` (past the first MAX_KEPT_WINDOWS windows of a very long text)."""
-        win = state.windows[w]
-        if win.cache is not None and win.states is not None:
-            return win
-        cache = KVCache(len(self.model.layers))
-        states = self.model.forward(torch.tensor([[self.bos_id] + state.ids[win.ctx_start:win.ctx_start + upto]]),
-                                    cache=cache)[0]
-        return Window(win.ctx_start, win.start, win.end, cache, states)
-
-    @torch.inference_mode()
     def propose_at(self, out: LMOutput, positions: list[int], *, keep: Callable[[int, str], bool] | None = None,
                    limit: int | None = None, alternatives: int = 3, max_new_tokens: int = 6
                    ) -> list[list[tuple[str, float]]]:
-        """For each token position of a scored text, the words the model expects there instead, in the context
-        the pass read it in: its `alternatives` likeliest first pieces (read off the pass's own state before the
-        position), each completed greedily to a word, with the word's surprisal in nats. `keep(k, piece)` drops
-        first pieces the caller has no use for (they are never decoded), and `limit` stops after that many
-        positions with a kept piece. All rows decode together, one step per piece, each attending to the pass's
-        cached keys up to its own position: no prefix pass, no copies of the context per row. Taking the top
-        few first pieces rather than only the best keeps a close spelling that sits a hair behind another word
-        from being lost to rounding."""
-        answers: list[list[tuple[str, float]]] = [[] for _ in positions]
-        state = out.context
-        if not isinstance(state, PassState) or not positions:
-            return answers
-        where = [next(w for w, win in enumerate(state.windows) if win.start <= i < win.end) for i in positions]
-        cuts = [i - state.windows[w].ctx_start + 1 for i, w in zip(positions, where)]  # 0 is <bos>
-        trunks = {w: self._trunk(state, w, max(c for c, x in zip(cuts, where) if x == w)) for w in set(where)}
-        before = torch.stack([trunks[w].states[c - 1] for w, c in zip(where, cuts)])  # type: ignore[index]
-        first = torch.log_softmax(self.model.logits(before).float(), -1).topk(alternatives)
-        rows: list[tuple[int, int, float]] = []  # (position index, first token, its log-probability)
-        asked = 0
-        with self._tok_lock:
-            for k in range(len(positions)):
-                kept = [(int(t), float(v)) for t, v in zip(first.indices[k], first.values[k])
-                        if keep is None or keep(k, self.tokenizer.id_to_token(int(t)))]
-                if kept:
-                    asked += 1
-                    if limit is not None and asked > limit:
-                        break
-                    rows += [(k, t, v) for t, v in kept]
-        for w in sorted(set(where)):
-            group = [r for r in rows if where[r[0]] == w]
-            if group:
-                for (k, _, _), answer in zip(group, self._complete(trunks[w], group, [cuts[r[0]] for r in group],
-                                                                   max_new_tokens)):
-                    if answer:
-                        answers[k].append(answer)
-        return answers
-
-    def _complete(self, trunk: Window, rows: list[tuple[int, int, float]], cuts: list[int], max_new_tokens: int
-                  ) -> list[tuple[str, float] | None]:
-        """Greedy completion of each row's first piece to a word; stops once no row's word can go on."""
-        assert trunk.cache is not None
-        cur = torch.tensor([[t] for _, t, _ in rows])
-        cut = torch.tensor(cuts)
-        pos = cut[:, None].clone()
-        own = KVCache(len(self.model.layers))
-        chosen = [cur[:, 0].tolist()]
-        total = [-v for _, _, v in rows]
-        steps = [total[:]]  # cumulative surprisal after each piece
-        with self._tok_lock:
-            open_rows = {j for j, t in enumerate(chosen[0]) if _continues(self.tokenizer.id_to_token(t), 0)}
-        for _ in range(max_new_tokens - 1):
-            if not open_rows:  # every row's word has ended: further steps could not change any answer
-                break
-            last = self.model.branch(cur, pos, trunk.cache, cut, own)[:, -1]
-            best = torch.log_softmax(self.model.logits(last).float(), -1).max(-1)
-            cur = best.indices.reshape(-1, 1)
-            pos = pos + 1
-            chosen.append(cur[:, 0].tolist())
-            total = [t - float(v) for t, v in zip(total, best.values)]
-            steps.append(total[:])
-            with self._tok_lock:
-                open_rows = {j for j in open_rows if _continues(self.tokenizer.id_to_token(chosen[-1][j]), 1)}
-        with self._tok_lock:
-            pieces = [[self.tokenizer.id_to_token(c[j]) for c in chosen] for j in range(len(rows))]
-        out: list[tuple[str, float] | None] = []
-        for j, ps in enumerate(pieces):
-            word, n = "", 0
-            for n, piece in enumerate(ps):
-                if not _continues(piece, n):
-                    break
-                word += piece.replace("▁", " ")
-            else:
-                n = len(ps)
-            out.append((word.strip(), steps[n - 1][j]) if word.strip() else None)
-        return out
+        """The words the model expects at these positions instead (`checker.propose.ProposalDecoder`)."""
+        return self.proposals.propose_at(out, positions, keep=keep, limit=limit, alternatives=alternatives,
+                                         max_new_tokens=max_new_tokens)
 
     def pieces(self, text: str) -> list[str]:
         with self._tok_lock:
             return self.tokenizer.encode(text).tokens
+
+    @property
+    def hidden_size(self) -> int:
+        return self.model.config.hidden_size
 
     @property
     def dtype_name(self) -> str:
@@ -270,3 +147,8 @@ class LanguageModel:
             pieces = [self.tokenizer.id_to_token(i) for i in ids]
         tokens = [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
         return LMOutput(tokens, states.numpy() if states is not None else None, PassState(ids, windows))
+
+
+def load(threads: int | None = None) -> LanguageModel:
+    """The prepared Gemma 3 270M (the part loader `checker.models` names)."""
+    return LanguageModel(modelstore.prepare_lm(), threads=threads)

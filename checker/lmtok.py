@@ -16,6 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2 as pb
+
 MODEL_FILE = "tokenizer.model"
 UNK = "<unk>"
 
@@ -38,8 +41,6 @@ def build(tokenizer_json: Path, out: Path) -> None:
 
 def model_bytes(tokenizer_json: Path) -> bytes:
     """The serialized SentencePiece model equivalent to tokenizer.json."""
-    from sentencepiece import sentencepiece_model_pb2 as pb
-
     spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
     model = spec["model"]
     if model.get("type") != "BPE" or not model.get("byte_fallback"):
@@ -86,8 +87,6 @@ class PieceTokenizer:
     """What checker.lm needs of a tokenizer: encode with offsets, and ids to pieces and back."""
 
     def __init__(self, model_file: Path | None = None, model: bytes | None = None) -> None:
-        import sentencepiece as spm
-
         if model is not None:
             self._sp = spm.SentencePieceProcessor(model_proto=model)
         else:

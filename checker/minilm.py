@@ -14,6 +14,9 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from tokenizers import Tokenizer
+
+from checker.modelstore import read_config, read_weights
 
 
 class BertFormatError(ValueError):
@@ -29,8 +32,6 @@ class BertConfig:
 
     @classmethod
     def from_file(cls, path: Path) -> BertConfig:
-        from checker.modelstore import read_config
-
         raw = read_config(path)
         bad = [k for k, v in {
             "model_type": raw.get("model_type") != "bert",
@@ -52,8 +53,6 @@ class WordPieceTokenizer:
     (longest-first truncation to `max_length`, padding to the longest row)."""
 
     def __init__(self, path: Path, max_length: int) -> None:
-        from tokenizers import Tokenizer
-
         self._tok = Tokenizer.from_file(str(path))
         self._tok.enable_truncation(max_length, strategy="longest_first")
         self._tok.enable_padding(pad_id=self._tok.token_to_id("[PAD]") or 0, pad_token="[PAD]")
@@ -93,8 +92,6 @@ class BertClassifier:
     """BERT weights, the encoder pass, and the pooled classification head."""
 
     def __init__(self, folder: Path, dtype: torch.dtype = torch.float32) -> None:
-        from checker.modelstore import read_weights
-
         self.config = cfg = BertConfig.from_file(folder / "config.json")
         self.dtype = dtype
         w = {k.removeprefix("bert."): t.to(dtype) for k, t in read_weights(folder / "model.safetensors").items()}

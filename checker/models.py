@@ -1,126 +1,59 @@
-"""Models as typed parts: what the engine needs from an LM, a garble scorer and an NLI model, and one
-container that loads each on first use, once per process.
+"""The model container: which typed parts exist, how each is loaded (on first use, once per process), and the
+checks that tie parts together (a garble model must read the LM it was trained on).
 
-A new garble scorer implements `GarbleScorer` and is named in its model file; nothing else changes.
-Fakes of these protocols (tests/fakes.py) let the pipeline, CLI and renderers be tested in milliseconds.
+Parts are named in `PARTS` with the import path of their loader, so this module imports no implementation (and
+no torch) until a part is really needed. A new garble scorer is a class registered in `checker.garble` and named
+in its model file; a new kind of part is one `PartSpec` here and one protocol in `checker.parts`.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any
 
 from checker.errors import CheckerError
 from checker.findings import ModelRef
-from checker.segment import Segment
-from checker.tokens import TokenScore
+from checker.modelstore import ModelError
+from checker.parts import LM, NLI, GarbleScorer
 
 
-@dataclass
-class LMOutput:
-    """The LM pass over one article: every token's surprisal and, when asked for, its hidden state."""
+@dataclass(frozen=True)
+class PartSpec:
+    """One kind of model part: its name in reports and signatures, and `module:function` loading it (threads)."""
 
-    tokens: list[TokenScore]
-    hidden: Any | None = None  # array (tokens × width), row i = state after reading token i
-    context: Any | None = None  # the LM's own record of the pass (its caches), for `LM.propose_at`; not data
-
-
-@runtime_checkable
-class LM(Protocol):
     name: str
-    version: str
-    sha256: str
+    loader: str
+    protocol: type
 
-    @property
-    def dtype_name(self) -> str: ...
-
-    def score(self, text: str, *, hidden: bool = False) -> LMOutput: ...
-
-    def propose_at(self, out: LMOutput, positions: list[int], *, keep: Callable[[int, str], bool] | None = None,
-                   limit: int | None = None, alternatives: int = 3, max_new_tokens: int = 6
-                   ) -> list[list[tuple[str, float]]]: ...
+    def load(self, threads: int | None) -> Any:
+        module, _, attr = self.loader.partition(":")
+        return getattr(importlib.import_module(module), attr)(threads)
 
 
-@dataclass
-class GarbleVerdict:
-    """One sentence's judgement: a probability, the words to underline and why, in an editor's words."""
-
-    probability: float
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    reason: str = ""
-    features: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class ArticleScores:
-    """What a garble scorer reads: the article, its prose sentences and the LM pass."""
-
-    text: str
-    sentences: Sequence[Segment]
-    lm: LMOutput
-    token_index: list[list[int]]  # per sentence, indices into lm.tokens
-
-
-@runtime_checkable
-class GarbleScorer(Protocol):
-    name: str
-    version: str
-    sha256: str
-    threshold: float  # error at or above
-    warning: float  # warning band starts here
-    wants_hidden: bool
-
-    def score(self, article: ArticleScores) -> list[GarbleVerdict]: ...
-
-
-@runtime_checkable
-class NLI(Protocol):
-    name: str
-    version: str
-    sha256: str
-    threshold: float
-
-    def predict(self, pairs: list[tuple[str, str]]) -> list[list[float]]: ...
-
-    def embed(self, sentences: list[str]) -> Any: ...
-
-
-def _load_lm(threads: int | None) -> LM:
-    from checker.lm import LanguageModel
-    from checker.modelstore import prepare_lm
-
-    return LanguageModel(prepare_lm(), threads=threads)
-
-
-def _load_garble(threads: int | None) -> GarbleScorer:
-    from checker.garble import load_garble
-
-    return load_garble()
-
-
-def _load_nli(threads: int | None) -> NLI:
-    from checker.nli import NLIModel
-
-    return NLIModel()
-
+PARTS: dict[str, PartSpec] = {spec.name: spec for spec in (
+    PartSpec("lm", "checker.lm:load", LM),
+    PartSpec("garble", "checker.garble:load", GarbleScorer),
+    PartSpec("nli", "checker.nli:load", NLI),
+)}
 
 Loader = Callable[[int | None], Any]
-LOADERS: dict[str, Loader] = {"lm": _load_lm, "garble": _load_garble, "nli": _load_nli}
+ModelsFactory = Callable[[int | None], "Models"]  # threads → the container a process checks with
 
 
 class Models:
     """The parts a check uses, each loaded on first use; pass instances to use them instead (tests, fakes)."""
 
-    ORDER = ("lm", "garble", "nli")
+    ORDER = tuple(PARTS)
 
     def __init__(self, *, lm: LM | None = None, garble: GarbleScorer | None = None, nli: NLI | None = None,
                  loaders: dict[str, Loader] | None = None, threads: int | None = None) -> None:
         self._parts: dict[str, Any] = {k: v for k, v in (("lm", lm), ("garble", garble), ("nli", nli)) if v}
-        self._loaders = {**LOADERS, **(loaders or {})}
+        self._loaders: dict[str, Loader] = {**{n: s.load for n, s in PARTS.items()}, **(loaders or {})}
         self._threads = threads
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _get(self, name: str) -> Any:
         part = self._parts.get(name)
@@ -128,12 +61,13 @@ class Models:
             return part
         with self._lock:
             if name not in self._parts:
-                from checker.modelstore import ModelError
-
                 try:
-                    self._parts[name] = self._loaders[name](self._threads)
+                    part = self._loaders[name](self._threads)
                 except (ModelError, OSError, ValueError, KeyError) as exc:
-                    raise CheckerError(f"cannot load models: {exc}") from exc
+                    raise CheckerError(f"cannot load models: {exc}") from None
+                if name == "garble":
+                    check_trained_on(part, self._get("lm"))
+                self._parts[name] = part
             return self._parts[name]
 
     @property
@@ -148,16 +82,29 @@ class Models:
     def nli(self) -> NLI:
         return self._get("nli")
 
-    def loaded(self, name: str) -> bool:
-        return name in self._parts
-
     def load(self, names: Sequence[str]) -> None:
         for n in names:
             self._get(n)
 
     def refs(self) -> list[ModelRef]:
-        """The loaded parts, for reports and signatures."""
+        """The loaded parts, for reports."""
         return [ModelRef(p.name, p.version, p.sha256) for n in self.ORDER if (p := self._parts.get(n))]
+
+
+def check_trained_on(garble: Any, lm: Any) -> None:
+    """A garble model reads the LM's hidden states: one trained on another LM (or size) would read noise. Its model
+    file names the LM (name, GGUF sha256, hidden size); a part that names none (a fake) is not checked."""
+    want = getattr(garble, "trained_on", None)
+    if not want:
+        return
+    have = {"name": lm.name, "sha256": lm.sha256, "hidden_size": getattr(lm, "hidden_size", None)}
+    diff = [k for k in ("name", "sha256", "hidden_size") if want.get(k) is not None and have[k] is not None
+            and want[k] != have[k]]
+    if diff:
+        raise CheckerError(f"cannot load models: the garble model {garble.name} was trained on "
+                           f"{want.get('name')} ({', '.join(f'{k} {want.get(k)}' for k in diff)}), but the LM is "
+                           f"{lm.name} ({', '.join(f'{k} {have[k]}' for k in diff)}); run `checker models prepare` "
+                           "or install the matching checker")
 
 
 _DEFAULT: dict[int | None, Models] = {}

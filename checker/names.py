@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
 CAP_RE = re.compile(r"\b[A-Z][a-zA-Z\u00C0-\u024F]+(?:[-’'][A-Z]?[a-z\u00C0-\u024F]+)*")
 POSSESSIVE_RE = re.compile(r"[’']s?$")
 DERIVATION_SUFFIXES = ("s", "n", "an", "ian", "ean", "ese", "ish", "i", "ans", "ians", "ern", "ns", "es")
@@ -27,6 +25,8 @@ class Mention:
 
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # noqa: PLC0415 - 70 ms to import: on first use, not at `checker --help`
+
     return zipf_frequency(word.lower(), "en")
 
 

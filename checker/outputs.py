@@ -6,7 +6,8 @@
   (`index.txt` beside `index.html`), keep their full file name (`x.txt.html`).
 - Every file is written to a temporary file in the same folder and renamed into place: a full disk or a
   killed run leaves the previous file or none, never half a report.
-- One run at a time writes an output folder: a second run waits for the first (a lock file in the folder).
+- One run at a time writes an output folder: a second run waits for the first (a lock on the folder itself,
+  so nothing is left behind in it).
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ from pathlib import Path
 
 from checker.errors import CheckerError
 from checker.findings import FailedInput, Report
-
-RESERVED = {"index", "checker"}  # index.html and checker.sarif/.jsonl/.junit.xml belong to the batch
-LOCK_NAME = ".checker.lock"
+from checker.render import RENDERERS, batch_names
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -45,6 +44,7 @@ def report_stems(named: list[tuple[str, str]]) -> dict[str, str]:
     `named` pairs each input with its name: its path below the folder it was found in, or its file name. Names
     that still collide take in the folders above them, as few as make them unique (`a/same`, `b/same`); files
     that differ only in extension, and names the batch files use, keep the extension (`x.txt`, `index.txt`)."""
+    reserved = batch_names()  # index.html and checker.sarif/.jsonl/.junit.xml belong to the batch
     names = {p: "/".join(_safe(part) for part in rel.split("/")) for p, rel in named}
     by_stem: dict[str, list[str]] = {}
     for p, rel in names.items():
@@ -52,7 +52,7 @@ def report_stems(named: list[tuple[str, str]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for stem, owners in by_stem.items():
         if len(owners) == 1:
-            out[owners[0]] = names[owners[0]] if stem in RESERVED else stem
+            out[owners[0]] = names[owners[0]] if stem in reserved else stem
             continue
         out.update(_disambiguate(owners, names))
     return out
@@ -85,8 +85,6 @@ def _safe(part: str) -> str:
 
 
 def write_report(report: Report, formats: list[str], out: Path) -> None:
-    from checker.render import RENDERERS
-
     for fmt in formats:
         r = RENDERERS[fmt]()
         if r.to_stdout or r.batch:
@@ -95,15 +93,11 @@ def write_report(report: Report, formats: list[str], out: Path) -> None:
 
 
 def write_batch(reports: list[Report], failures: list[FailedInput], formats: list[str], out: Path) -> None:
-    from checker.render import RENDERERS
-
     try:
         for fmt in formats:
             r = RENDERERS[fmt]()
-            if fmt == "html":
-                write_atomic(out / "index.html", r.render_batch(reports, failures))
-            elif r.batch and not r.to_stdout and r.extension:
-                write_atomic(out / f"checker.{r.extension}", r.render_batch(reports, failures))
+            if r.batch_name and not r.to_stdout:
+                write_atomic(out / r.batch_name, r.render_batch(reports, failures))
     except OSError as exc:
         raise CheckerError(f"cannot write batch reports in {out}: {exc.strerror or exc}") from None
 
@@ -123,19 +117,22 @@ def prepare_folder(out: Path) -> None:
 
 @contextlib.contextmanager
 def run_lock(out: Path, on_wait=None) -> Iterator[None]:
-    """Hold the output folder for this run; a concurrent run on the same folder waits its turn."""
+    """Hold the output folder for this run; a concurrent run on the same folder waits its turn. The lock is on
+    the folder's own descriptor: no lock file is left among the user's reports."""
     try:
-        fh = open(out / LOCK_NAME, "a+")
+        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
-        yield  # a folder we cannot lock (read-only share): writing will say what is wrong
+        yield  # a folder we cannot open (a share without read access): writing will say what is wrong
         return
     try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if on_wait:
                 on_wait()
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # a file system without locks: one run at a time is then the user's to keep
         yield
     finally:
-        fh.close()
+        os.close(fd)

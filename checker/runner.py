@@ -15,31 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from checker.engine import Engine
+from checker.engine import Engine, check_bytes
 from checker.errors import CheckerError
 from checker.findings import FailedInput, Report
-from checker.ingest import expand_with_names, read_path
-from checker.models import Models, default_models
+from checker.ingest import expand_with_names, read_bytes
 from checker.outputs import prepare_folder, report_stems, run_lock, write_batch, write_report
 from checker.render.safe import printable
 from checker.settings import Settings
-
-
-def build_engine(settings: Settings | None = None, models: Models | None = None) -> Engine:
-    """The one engine a CLI run, a server or a worker uses; models come from the process-wide container."""
-    settings = settings or Settings()
-    return Engine(models or default_models(settings.threads), settings)
-
-
-def load_checker(settings: Settings | None = None, progress: Console | None = None) -> Engine:
-    """An engine with its model parts loaded now (with a status line when a console is given)."""
-    engine = build_engine(settings)
-    if progress:
-        with progress.status("loading models"):
-            engine.warm_up()
-    else:
-        engine.warm_up()
-    return engine
 
 
 @dataclass
@@ -71,7 +53,7 @@ class Backend(Protocol):
 
 def check_file(engine: Engine, path: str, input_format: str | None) -> Outcome:
     """One file through one engine; anything but a report becomes its one-line reason."""
-    return outcome_of(lambda: engine.check(read_path(path, input_format, max_bytes=engine.settings.max_bytes)))
+    return outcome_of(lambda: check_bytes(engine, path, read_bytes(path, engine.settings.max_bytes), input_format))
 
 
 def outcome_of(check: Callable[[], Report]) -> Outcome:

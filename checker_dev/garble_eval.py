@@ -20,7 +20,7 @@ import numpy as np
 
 from checker.features import assign_tokens
 from checker.metrics import auroc, average_precision, rates_at, recall_at_false_alarms, stratified_auroc
-from checker.models import ArticleScores, LMOutput
+from checker.parts import ArticleScores, LMOutput
 from checker.segment import segment
 from checker.tokens import TokenScore
 from checker_dev import extract, garbledata

@@ -29,9 +29,9 @@ import statistics
 import sys
 from pathlib import Path
 
-from checker.cpu import tame_openmp
+from checker.cpu import setup_process
 
-tame_openmp()
+setup_process()
 
 WORD = re.compile(r"\b[A-Z][a-z]{4,}\b")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -77,13 +77,13 @@ def main() -> None:
     args = ap.parse_args()
 
     from checker.cpu import available_cpus
+    from checker.engine import load_engine
     from checker.ingest import Document, sha256_bytes
     from checker.names import mentions, zipf
-    from checker.runner import load_checker
     from checker.segment import segment
     from checker.settings import Settings
 
-    engine = load_checker(Settings(threads=available_cpus()))
+    engine = load_engine(Settings(threads=available_cpus()))
 
     def findings(text: str, name: str) -> tuple[list[dict], float]:
         report = engine.check(Document(text, name, sha256_bytes(text.encode())))

@@ -81,7 +81,7 @@ def prose_sentences(text: str) -> list[tuple[int, int]]:
 def rule_pairs(text: str, subjects: bool = True) -> list[tuple[str, str]]:
     """The pairs the contradiction rule would read in this article (its own selection, model-free); subjects=False
     leaves out the different-subjects check, as the stage 6–7 training mixes were built."""
-    from checker.rules.contradiction import select_pairs, sentence_keys
+    from checker.pairs import select_pairs, sentence_keys
 
     spans = prose_sentences(text)
     texts = [text[a:b] for a, b in spans]

@@ -10,7 +10,7 @@ import numpy as np
 
 from checker.attribution import different_sources, source_of
 from checker.metrics import auroc
-from checker.rules.contradiction import different_subjects
+from checker.pairs import different_subjects
 
 BUDGET = 50  # at most one contradiction finding per this many real articles
 # the budget is promised, not hit on average: calib findings are held to a count whose one-sided Poisson upper

@@ -60,11 +60,11 @@ def feature_rows(path: Path) -> list[dict]:
 
 
 def run_eval(rescore: bool = False) -> Iterator[str]:
+    from checker.engine import load_engine
     from checker.garble import load_garble
     from checker.ingest import read_path
-    from checker.runner import load_checker
 
-    checker = load_checker()
+    checker = load_engine()
     garble = load_garble(LEGACY)  # the TED rows carry surprisal only: the 0.1 logistic model reads them
     if rescore:
         from checker_dev.devdata import synthetic_docs

@@ -19,9 +19,9 @@ def seed_text() -> str:
 
 @pytest.fixture(scope="session")
 def checker():
-    from checker.runner import load_checker
+    from checker.engine import load_engine
 
-    return load_checker()
+    return load_engine()
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +46,28 @@ def fakes():
     return fake_models()
 
 
-@pytest.fixture
-def fake_cli(monkeypatch, fakes):
-    """The CLI with the fakes in place of the real models."""
-    import checker.runner
+class FakeCli:
+    """The CLI in this process with a factory of fakes in place of the real models (passed, never patched in)."""
 
-    monkeypatch.setattr(checker.runner, "default_models", lambda threads=None: fakes)
-    return fakes
+    def __init__(self, models) -> None:
+        self.models = models
+
+    def invoke(self, args: list[str], **kw):
+        from typer.testing import CliRunner
+
+        from checker.cli import CliState, app
+
+        kw.setdefault("catch_exceptions", False)
+        return CliRunner().invoke(app, [str(a) for a in args], obj=CliState(lambda threads=None: self.models), **kw)
+
+    def run(self, *args: str, **kw):
+        return self.invoke(list(args), **kw)
+
+
+@pytest.fixture
+def fake_cli(fakes):
+    """`fake_cli.invoke([...])`: the CLI with the fakes; `fake_cli.models` is the fakes' container."""
+    return FakeCli(fakes)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import checker.runner
 from checker.cli import main
 from tests.fakes import SlowLM, slow_fake_models
 
@@ -13,5 +12,4 @@ __all__ = ["SlowLM"]
 
 if __name__ == "__main__":
     models = slow_fake_models()
-    checker.runner.default_models = lambda threads=None: models
-    main()
+    main(models_factory=lambda threads=None: models)

@@ -5,12 +5,12 @@ They never stand in for a model's judgement: tests of what the real models find 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
 
-from checker.models import ArticleScores, GarbleVerdict, LMOutput, Models
+from checker.models import Models
+from checker.parts import ArticleScores, GarbleVerdict, LMOutput
 from checker.tokens import TokenScore
 
 WORD = re.compile(r"\s*\S+")
@@ -63,15 +63,6 @@ class FakeNLI:
         neg = re.compile(r"\b(not|never|no)\b", re.I)
         return [[0.01, 0.01, 0.98] if bool(neg.search(a)) != bool(neg.search(b)) else [0.1, 0.8, 0.1]
                 for a, b in pairs]
-
-    def embed(self, sentences: list[str]):
-        import torch
-
-        vecs = torch.zeros(len(sentences), 64)
-        for i, s in enumerate(sentences):
-            for w in re.findall(r"\w+", s.lower()):
-                vecs[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % 64] += 1.0
-        return torch.nn.functional.normalize(vecs, dim=-1)
 
 
 class SlowLM(FakeLM):

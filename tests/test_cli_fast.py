@@ -23,29 +23,30 @@ def test_exit_codes_and_signature(tmp_path, fake_cli):
     bad.write_text(GARBLED)
     good.write_text(CLEAN)
     out = tmp_path / "out"
-    assert run("check", str(good), "-o", str(out), "-q", "-f", "json").exit_code == 0
-    r = run("check", str(bad), "-o", str(out), "-q", "-f", "json", "-f", "text")
+    assert fake_cli.run("check", str(good), "-o", str(out), "-q", "-f", "json").exit_code == 0
+    r = fake_cli.run("check", str(bad), "-o", str(out), "-q", "-f", "json", "-f", "text")
     assert r.exit_code == 1 and "garbled" in r.stdout
     data = json.loads((out / "bad.json").read_text())
     assert {"checker", "models", "thresholds", "rules", "dtype", "segmenter"} <= set(data["signature"])
     assert data["signature"]["thresholds"]["garble_error"] == 0.7
-    assert run("check", str(bad), "-o", str(out), "-q", "--fail-on", "never").exit_code == 0
-    assert run("check", str(bad), "-o", str(out), "-q", "--threshold", "0.95", "-f", "json").exit_code == 0
+    assert fake_cli.run("check", str(bad), "-o", str(out), "-q", "--fail-on", "never").exit_code == 0
+    assert fake_cli.run("check", str(bad), "-o", str(out), "-q", "--threshold", "0.95", "-f", "json").exit_code == 0
 
 
 def test_render_without_models(tmp_path, fake_cli):
     src = tmp_path / "bad.txt"
     src.write_text(GARBLED + "\n" + "Prices did not rise in May. Prices rose in May.\n")
     out = tmp_path / "out"
-    run("check", str(src), "-o", str(out), "-q", "-f", "json")
+    fake_cli.run("check", str(src), "-o", str(out), "-q", "-f", "json")
     report = json.loads((out / "bad.json").read_text())
     assert report["findings"]
 
     def fail_load(_threads):
         raise AssertionError("render must not load a model")
 
-    fake_cli._loaders = {k: fail_load for k in fake_cli._loaders}  # and the fakes are not used either
-    r = run("render", str(out / "bad.json"), "-f", "html", "-f", "sarif", "-f", "text", "-o", str(tmp_path / "r"))
+    fake_cli.models._loaders = {k: fail_load for k in fake_cli.models._loaders}  # and the fakes are not used either
+    r = fake_cli.run("render", str(out / "bad.json"), "-f", "html", "-f", "sarif", "-f", "text",
+                     "-o", str(tmp_path / "r"))
     assert r.exit_code == 1  # the re-rendered report still has an error
     html = (tmp_path / "r" / "bad.html").read_text()
     for f in report["findings"]:
@@ -72,13 +73,13 @@ def test_config_rejects_unknown_rule_ids(tmp_path, fake_cli):
     art = tmp_path / "a.txt"
     art.write_text(CLEAN)
     (tmp_path / ".checker.toml").write_text("[rules.garbeld]\nenabled = false\n")
-    r = run("check", str(art), "-o", str(tmp_path / "out"), "-q")
+    r = fake_cli.run("check", str(art), "-o", str(tmp_path / "out"), "-q")
     assert r.exit_code == 2 and "unknown rule id rules.garbeld (did you mean garbled?)" in r.stderr
     (tmp_path / ".checker.toml").write_text('[rules.garbled]\nenabled = "no"\n')
-    r = run("check", str(art), "-o", str(tmp_path / "out"), "-q")
+    r = fake_cli.run("check", str(art), "-o", str(tmp_path / "out"), "-q")
     assert r.exit_code == 2 and "enabled must be true or false" in r.stderr
     (tmp_path / ".checker.toml").write_text("[rules.conflicting-claims]\nseverity = \"warning\"\n")
-    assert run("check", str(art), "-o", str(tmp_path / "out"), "-q").exit_code == 0
+    assert fake_cli.run("check", str(art), "-o", str(tmp_path / "out"), "-q").exit_code == 0
 
 
 def test_eval_with_labels(tmp_path, fake_cli):
@@ -89,11 +90,11 @@ def test_eval_with_labels(tmp_path, fake_cli):
     labels.write_text("# label\tsentence\ngarbled\tThe deal was zzzsigned quickly by them.\n"
                       "clean\tsentence\tTalks opened in Geneva on Monday.\nclean\tBoth sides praised the result.\n"
                       "clean\tMarkets rose after the news.\ngarbled\tA zzzlone sentence not in the article.\n")
-    r = run("eval", "--labels", str(labels), "--target-fa", "0.05")
+    r = fake_cli.run("eval", "--labels", str(labels), "--target-fa", "0.05")
     assert r.exit_code == 0, r.output
     assert "5 labelled sentences scored (2 garbled, 3 clean)" in r.stdout
     assert "AUROC 1.000" in r.stdout and "baseline, words" in r.stdout and "suggested threshold" in r.stdout
-    assert run("eval").exit_code == 2
+    assert fake_cli.run("eval").exit_code == 2
 
 
 def test_rules_lists_every_id():
@@ -125,7 +126,7 @@ def test_dtype_follows_the_cpu_unless_chosen(monkeypatch):
     import pytest
     import torch
 
-    from checker.lm import best_dtype
+    from checker.cpu import best_dtype
 
     monkeypatch.delenv("CHECKER_DTYPE", raising=False)
     assert best_dtype() in (torch.bfloat16, torch.float32)

@@ -10,7 +10,8 @@ from checker.engine import STAGES, Engine
 from checker.errors import CheckerError
 from checker.findings import Report
 from checker.ingest import Document
-from checker.models import GarbleScorer, Models
+from checker.models import Models
+from checker.parts import GarbleScorer
 from checker.settings import Settings
 from checker.signature import short_signature
 
@@ -80,8 +81,8 @@ def test_severity_override_and_settings_are_immutable(fakes):
         s.threshold = 0.1  # type: ignore[misc]
     with pytest.raises(TypeError):
         s.severities["garbled"] = "error"  # type: ignore[index]
-    with pytest.raises(CheckerError, match="unknown rule id 'garbeld'"):
-        Settings(disabled=frozenset({"garbeld"}))
+    with pytest.raises(CheckerError, match="unknown rule id 'garbeld'"):  # checked where settings meet the rules
+        Engine(fakes, Settings(disabled=frozenset({"garbeld"})))
 
 
 def test_same_signature_same_findings(fakes):

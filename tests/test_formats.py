@@ -110,16 +110,16 @@ def test_config_precedence_and_rules_switch(tmp_path, fake_cli):
     art.write_text((SAMPLES / "wire.txt").read_text() + "\nThe report was zzzfiled late.\n")
     (tmp_path / ".checker.toml").write_text('fail-on = "never"\nformats = ["json"]\n'
                                             'allow = ["Kowalczik"]\n[rules.number-mismatch]\nenabled = false\n')
-    r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path / "out"), "-q"])
+    r = fake_cli.invoke(["check", str(art), "-o", str(tmp_path / "out"), "-q"])
     assert r.exit_code == 0
     data = json.loads((tmp_path / "out" / "a.json").read_text())
     rules = {f["rule"] for f in data["findings"]}
     assert "number-mismatch" not in rules and "name-variant" not in rules
     # the command line overrides the file
-    r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path / "out"), "-q", "--fail-on", "info"])
+    r = fake_cli.invoke(["check", str(art), "-o", str(tmp_path / "out"), "-q", "--fail-on", "info"])
     assert r.exit_code == 1
     (tmp_path / ".checker.toml").write_text('fail-on = "sometimes"\n')
-    r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path / "out"), "-q"])
+    r = fake_cli.invoke(["check", str(art), "-o", str(tmp_path / "out"), "-q"])
     assert r.exit_code == 2 and "fail-on must be one of" in r.stderr
 
 
@@ -127,7 +127,7 @@ def test_suppression_comments(tmp_path, fake_cli):
     md = tmp_path / "s.md"
     md.write_text((SAMPLES / "wire.md").read_text().replace(
         "Some 1,500", "<!-- checker-disable-next-line number-mismatch -- fire service count is later -->\nSome 1,500"))
-    r = runner.invoke(app, ["check", str(md), "-o", str(tmp_path), "-q", "-f", "json", "--fail-on", "never"])
+    r = fake_cli.invoke(["check", str(md), "-o", str(tmp_path), "-q", "-f", "json", "--fail-on", "never"])
     assert r.exit_code == 0
     data = json.loads((tmp_path / "s.json").read_text())
     num = [f for f in data["findings"] if f["rule"] == "number-mismatch"]
@@ -137,7 +137,7 @@ def test_suppression_comments(tmp_path, fake_cli):
     html.write_text((SAMPLES / "wire.html").read_text().replace(
         "<article>", "<article><!-- checker-disable name-variant -->").replace("</article>",
                                                                              "<!-- checker-enable --></article>"))
-    r = runner.invoke(app, ["check", str(html), "-o", str(tmp_path), "-q", "-f", "json", "--fail-on", "never"])
+    r = fake_cli.invoke(["check", str(html), "-o", str(tmp_path), "-q", "-f", "json", "--fail-on", "never"])
     data = json.loads((tmp_path / "s.json").read_text())
     nv = [f for f in data["findings"] if f["rule"] == "name-variant"]
     assert nv and all(f.get("suppressed") for f in nv)
@@ -147,9 +147,9 @@ def test_baseline_reports_only_new(tmp_path, fake_cli):
     art = tmp_path / "a.txt"
     art.write_text((SAMPLES / "wire.txt").read_text())
     base = tmp_path / "baseline.json"
-    r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path), "-q", "-f", "json", "--write-baseline", str(base)])
+    r = fake_cli.invoke(["check", str(art), "-o", str(tmp_path), "-q", "-f", "json", "--write-baseline", str(base)])
     assert r.exit_code == 0 and base.exists()
-    r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path), "-q", "-f", "json", "--baseline", str(base)])
+    r = fake_cli.invoke(["check", str(art), "-o", str(tmp_path), "-q", "-f", "json", "--baseline", str(base)])
     assert r.exit_code == 0
     assert json.loads((tmp_path / "a.json").read_text())["findings"] == []
     # move paragraphs around and add a new problem: only the new one is reported
@@ -157,7 +157,7 @@ def test_baseline_reports_only_new(tmp_path, fake_cli):
     paras = text.split("\n\n")
     art.write_text("\n\n".join([paras[0], paras[1], paras[4], paras[3], paras[2]]) +
                    "\n\nThe river reached 9 metres on Friday, 10 March 2023.\n")
-    r = runner.invoke(app, ["check", str(art), "-o", str(tmp_path), "-q", "-f", "json", "--baseline", str(base)])
+    r = fake_cli.invoke(["check", str(art), "-o", str(tmp_path), "-q", "-f", "json", "--baseline", str(base)])
     rules = [f["rule"] for f in json.loads((tmp_path / "a.json").read_text())["findings"]]
     assert "number-mismatch" not in rules and "name-variant" not in rules
 

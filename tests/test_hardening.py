@@ -56,7 +56,7 @@ def test_hostile_file_names_give_safe_links_and_lines(tmp_path, fake_cli):
     (src / "x[" / "].txt").write_bytes(b"")  # the path x[/].txt: rich markup if printed unescaped
     out = tmp_path / "out"
     files = sorted(str(p) for p in src.iterdir() if p.is_file()) + [str(src / "x[" / "].txt")]
-    r = run("check", *files, "-o", str(out), "-q", "-f", "html", "-f", "sarif", "-f", "text", "-f", "junit",
+    r = fake_cli.run("check", *files, "-o", str(out), "-q", "-f", "html", "-f", "sarif", "-f", "text", "-f", "junit",
             "-f", "github")
     assert r.exit_code == 2
     assert one_error_line(r.stderr).endswith("x[/].txt: empty input: nothing to check")
@@ -84,7 +84,7 @@ def test_control_characters_in_text_never_reach_the_terminal_or_xml(tmp_path, fa
     p = tmp_path / "ctl.txt"
     p.write_text("The minister\x1b[2J said zzzno\x07 to \x01the plan. Officials \x00agreed.\n".replace("\x00", ""))
     out = tmp_path / "out"
-    r = run("check", str(p), "-o", str(out), "-q", "-f", "text", "-f", "github", "-f", "junit", "-f", "json")
+    r = fake_cli.run("check", str(p), "-o", str(out), "-q", "-f", "text", "-f", "github", "-f", "junit", "-f", "json")
     assert r.exit_code == 1
     assert not any(c in r.stdout for c in "\x1b\x07\x01")
     xml.dom.minidom.parse(str(out / "checker.junit.xml"))
@@ -97,9 +97,9 @@ def test_out_is_a_file_or_unwritable(tmp_path, fake_cli):
     p.write_text(STORY)
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    r = run("check", str(p), "-o", str(blocker), "-q")
+    r = fake_cli.run("check", str(p), "-o", str(blocker), "-q")
     assert r.exit_code == 2 and "it is a file" in one_error_line(r.stderr)
-    r = run("check", str(p), "-o", str(blocker / "sub"), "-q")
+    r = fake_cli.run("check", str(p), "-o", str(blocker / "sub"), "-q")
     assert r.exit_code == 2 and "cannot create output folder" in one_error_line(r.stderr)
 
 
@@ -120,11 +120,11 @@ def test_full_disk_fails_one_report_and_tears_none(tmp_path, fake_cli, monkeypat
         return real_replace(src, dst)
 
     monkeypatch.setattr(outputs.os, "replace", full_on_b)
-    r = run("check", *files, "-o", str(out), "-q", "-f", "json", "-f", "html", "-f", "sarif")
+    r = fake_cli.run("check", *files, "-o", str(out), "-q", "-f", "json", "-f", "html", "-f", "sarif")
     assert r.exit_code == 2
     assert one_error_line(r.stderr).endswith("b.txt: cannot write its report: No space left on device")
     names = sorted(p.name for p in out.iterdir())
-    assert names == [".checker.lock", "a.html", "a.json", "c.html", "c.json", "checker.sarif", "index.html"]
+    assert names == ["a.html", "a.json", "c.html", "c.json", "checker.sarif", "index.html"]
     for p in out.glob("*.json"):
         json.loads(p.read_text())
     json.loads((out / "checker.sarif").read_text())
@@ -161,7 +161,7 @@ def test_same_names_in_different_folders_and_index_txt(tmp_path, fake_cli):
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(STORY)
     out = tmp_path / "out"
-    r = run("check", str(tmp_path / "in"), "-o", str(out), "-q", "-f", "json", "-f", "html")
+    r = fake_cli.run("check", str(tmp_path / "in"), "-o", str(out), "-q", "-f", "json", "-f", "html")
     assert r.exit_code == 0, r.output
     got = sorted(str(p.relative_to(out)) for p in out.rglob("*.json"))
     assert got == ["a/same.json", "b/same.json", "c/same-2.json", "checker.txt.json", "index.txt.json",
@@ -196,7 +196,7 @@ def test_fifo_and_device_are_refused_quickly(tmp_path, fake_cli):
     good.write_text(STORY)
     out = tmp_path / "out"
     t = time.perf_counter()
-    r = run("check", str(fifo), "/dev/zero", str(good), "-o", str(out), "-q", "-f", "json")
+    r = fake_cli.run("check", str(fifo), "/dev/zero", str(good), "-o", str(out), "-q", "-f", "json")
     assert time.perf_counter() - t < 30
     assert r.exit_code == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
@@ -248,7 +248,7 @@ def test_malformed_baseline(tmp_path, fake_cli, content, message):
     p.write_text(STORY)
     base = tmp_path / "base.json"
     base.write_text(content)
-    r = run("check", str(p), "-o", str(tmp_path / "out"), "-q", "--baseline", str(base))
+    r = fake_cli.run("check", str(p), "-o", str(tmp_path / "out"), "-q", "--baseline", str(base))
     assert r.exit_code == 2 and message in one_error_line(r.stderr)
 
 
@@ -338,7 +338,7 @@ def test_fuzz_names_and_bytes_through_the_cli(tmp_path, fake_cli):
             data = (STORY + " zzzbroken text." * rng.randint(0, 2)).encode()
         (src / name).write_bytes(data)
     out = tmp_path / "out"
-    r = run("check", str(src), "-o", str(out), "-q", "-f", "json", "-f", "html", "-f", "sarif", "-f", "junit",
+    r = fake_cli.run("check", str(src), "-o", str(out), "-q", "-f", "json", "-f", "html", "-f", "sarif", "-f", "junit",
             "-f", "jsonl", "-f", "text", "-f", "github")
     assert r.exit_code in (0, 1, 2)
     assert "Traceback" not in r.output

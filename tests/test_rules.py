@@ -76,7 +76,7 @@ def test_self_reference_not_on_possessive_or_separate_clauses():
 
 def test_one_shared_place_name_does_not_pair_two_claims():
     """The seed's US-troops and NATO-withdrawal sentences share only "Europe": not the same claim, never paired."""
-    from checker.rules.contradiction import select_pairs, sentence_keys
+    from checker.pairs import select_pairs, sentence_keys
 
     a = "The United States already has tens of thousands of troops across most of Western Europe."
     b = ("Russia has also called for the withdrawal of NATO forces deployed to countries in Eastern Europe and "
@@ -92,7 +92,7 @@ def test_one_shared_place_name_does_not_pair_two_claims():
 def test_two_named_subjects_are_two_things_not_one_claim():
     """Parallel descriptions (two medals, two officials at one forum) are not paired; one subject told two ways is,
     and so is a subject spelt two ways by the translation, or a claim attributed to a source."""
-    from checker.rules.contradiction import different_subjects
+    from checker.pairs import different_subjects
 
     assert different_subjects("The Friendship Medal uses a gold-blue colour scheme.",
                               "The medal of National Honorary Titles uses a red-gold colour scheme.")

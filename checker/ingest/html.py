@@ -5,7 +5,7 @@ from __future__ import annotations
 from lxml import etree, html
 
 from checker.errors import InputError
-from checker.ingest import Document, TextBuilder, decode, register, sha256_bytes
+from checker.ingest.base import Document, TextBuilder, decode, looks_like_xml, register, sha256_bytes
 from checker.ingest.markup import Walker
 
 
@@ -30,6 +30,13 @@ def html_document(source: str, path: str, digest: str, fmt: str = "html",
     return Document(text, path, digest, fmt, meta, source, builder.runs, walker.suppressions)
 
 
-@register("html")
+def looks_like_html(head: bytes, suffix: str) -> bool:
+    """After NITF and NewsML-G2 had their say, any other XML is read as XHTML."""
+    return (looks_like_xml(head, suffix) or head.startswith((b"<!doctype html", b"<html")) or b"<p>" in head
+            or b"<body" in head)
+
+
+@register("html", label="HTML", suffixes=(".html", ".htm"), media_types=("text/html", "application/xhtml+xml"),
+          sniff=looks_like_html, order=40)
 def read_html(data: bytes, path: str) -> Document:
     return html_document(decode(data), path, sha256_bytes(data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from checker.ingest import Document, TextBuilder, decode, register, sha256_bytes
+from checker.ingest.base import Document, TextBuilder, decode, register, sha256_bytes
 from checker.ingest.suppress import SuppressionTracker
 
 COMMENT_RE = re.compile(r"<!--(.*?)-->", re.S)
@@ -20,7 +20,8 @@ def _plain(line: str) -> str:
     return line
 
 
-@register("markdown")
+@register("markdown", label="Markdown", suffixes=(".md", ".markdown"),
+          media_types=("text/markdown", "text/x-markdown"))
 def read_markdown(data: bytes, path: str) -> Document:
     source = decode(data)
     b = TextBuilder(source)

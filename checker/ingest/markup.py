@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from checker.ingest import Suppression, TextBuilder
+from checker.ingest.base import Suppression, TextBuilder
 from checker.ingest.suppress import SuppressionTracker
 
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "dd", "dt", "hl1", "hl2",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 from checker.errors import InputError
-from checker.ingest import Document, TextBuilder, decode, register, sha256_bytes
+from checker.ingest.base import Document, TextBuilder, decode, register, sha256_bytes
+from checker.ingest.html import html_document
 
 
-@register("ninjs")
+@register("ninjs", label="ninjs", suffixes=(".json",), media_types=("application/json", "application/ninjs+json"),
+          sniff=lambda head, _suffix: head.startswith(b"{"), order=10)
 def read_ninjs(data: bytes, path: str) -> Document:
     source = decode(data)
     try:
@@ -30,8 +32,6 @@ def read_ninjs(data: bytes, path: str) -> Document:
     meta = {k: v for k, v in meta.items() if v}
     digest = sha256_bytes(data)
     if item.get("body_html"):
-        from checker.ingest.html import html_document
-
         head = f"<h1>{_escape(meta['headline'])}</h1>" if meta.get("headline") else ""
         doc = html_document(head + str(item["body_html"]), path, digest, "ninjs", meta)
         # offsets must point into the JSON file, not the HTML string inside it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from checker.ingest import Suppression
+from checker.ingest.base import Suppression
 
 DISABLE_RE = re.compile(r"^\s*checker-disable(?P<next>-next-line)?(?P<rules>[^-]*(?:-(?!-)[^-]*)*)"
                         r"(?:--\s*(?P<reason>.*))?$", re.S)

@@ -7,7 +7,7 @@ from defusedxml import ElementTree as SafeET
 from lxml import etree
 
 from checker.errors import InputError
-from checker.ingest import Document, TextBuilder, decode, register, sha256_bytes
+from checker.ingest.base import Document, TextBuilder, decode, looks_like_xml, register, sha256_bytes
 from checker.ingest.markup import Walker, local, visible_text
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
@@ -56,7 +56,21 @@ def _article(source: str, root_body: etree._Element, headline: str, path: str, d
                     walker.suppressions)
 
 
-@register("nitf")
+NEWSML_MARKS = (b"newsitem", b"newsml")
+
+
+def looks_like_nitf(head: bytes, suffix: str) -> bool:
+    """A NITF root, or XML with a <body> that is neither NewsML-G2 nor XHTML."""
+    return looks_like_xml(head, suffix) and (b"<nitf" in head or (
+        not any(m in head for m in NEWSML_MARKS) and b"<body" in head and b"<html" not in head))
+
+
+def looks_like_newsml(head: bytes, suffix: str) -> bool:
+    return looks_like_xml(head, suffix) and b"<nitf" not in head and any(m in head for m in NEWSML_MARKS)
+
+
+@register("nitf", label="NITF", suffixes=(".nitf",), media_types=("application/nitf+xml",), sniff=looks_like_nitf,
+          order=20)
 def read_nitf(data: bytes, path: str) -> Document:
     source = decode(data)
     root = parse_xml(source)
@@ -79,7 +93,7 @@ def read_nitf(data: bytes, path: str) -> Document:
     return _article(source, content, meta["headline"], path, sha256_bytes(data), "nitf", meta)
 
 
-@register("newsml")
+@register("newsml", label="NewsML-G2", sniff=looks_like_newsml, order=30)
 def read_newsml(data: bytes, path: str) -> Document:
     source = decode(data)
     root = parse_xml(source)

@@ -1,38 +1,36 @@
-"""Renderers: each turns finished reports into one format and does nothing else. Register by name."""
+"""Renderers: each turns finished reports into one format and does nothing else (`checker.render.base`).
+
+A new output format is one module that subclasses `Renderer` with `@register`, and one import below.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import io
 
-from checker.findings import FailedInput, Report
+from rich.console import Console
 
+from checker.render import github as _github  # registration: one import per renderer module
+from checker.render import html as _html
+from checker.render import json as _json
+from checker.render import jsonl as _jsonl
+from checker.render import junit as _junit
+from checker.render import sarif as _sarif
+from checker.render import text as _text
+from checker.render.base import RENDERERS, Renderer, register
 
-class Renderer:
-    name: ClassVar[str]
-    extension: ClassVar[str] = ""
-    to_stdout: ClassVar[bool] = False  # text-like formats print instead of writing a file
-    batch: ClassVar[bool] = False  # one output for the whole run instead of one per input
-
-    def render(self, report: Report) -> str:
-        """One article; batch formats render it as a batch of one."""
-        return self.render_batch([report], [])
-
-    def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
-        raise NotImplementedError
+__all__ = ["RENDERERS", "Renderer", "batch_names", "plain", "register"]
+_RENDERER_MODULES = (_github, _html, _json, _jsonl, _junit, _sarif, _text)
 
 
-RENDERERS: dict[str, type[Renderer]] = {}
+def plain(renderer: type[Renderer], text: str) -> str:
+    """The renderer's text without rich markup (for files, HTTP answers and pipes); unchanged when it has none."""
+    if not renderer.markup:
+        return text
+    console = Console(width=160, color_system=None, force_terminal=False, record=True, file=io.StringIO())
+    console.print(text, end="", markup=True, highlight=False, soft_wrap=True)
+    return console.export_text()
 
 
-def register(cls: type[Renderer]) -> type[Renderer]:
-    RENDERERS[cls.name] = cls
-    return cls
-
-
-from checker.render import github as _github  # noqa: E402,F401
-from checker.render import html as _html  # noqa: E402,F401
-from checker.render import json as _json  # noqa: E402,F401
-from checker.render import jsonl as _jsonl  # noqa: E402,F401
-from checker.render import junit as _junit  # noqa: E402,F401
-from checker.render import sarif as _sarif  # noqa: E402,F401
-from checker.render import text as _text  # noqa: E402,F401
+def batch_names() -> set[str]:
+    """Stems the batch files take in an output folder ("index", "checker"): no article report may use them."""
+    return {r.batch_name.split(".", 1)[0] for r in RENDERERS.values() if r.batch_name}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checker.findings import FailedInput, Report
-from checker.render import Renderer, register
+from checker.render.base import Renderer, register
 from checker.render.safe import printable
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -21,6 +21,7 @@ def _escape_prop(s: str) -> str:
 @register
 class GithubRenderer(Renderer):
     name = "github"
+    label = "GitHub annotations"
     to_stdout = True
     batch = True
 

@@ -13,8 +13,9 @@ from markupsafe import Markup
 
 from checker import __version__
 from checker.findings import FLAGGING, SEVERITY_RANK, FailedInput, Report
-from checker.render import Renderer, register
+from checker.render.base import Renderer, register
 from checker.render.safe import href
+from checker.rules import INFOS, rule_info
 from checker.signature import short_signature
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -53,8 +54,6 @@ def inline(page: str) -> Inline:
 
 def rule_labels(extra: set[str] | None = None) -> dict[str, str]:
     """Labels of every registered rule id, plus any id an older report carries."""
-    from checker.rules import INFOS, rule_info
-
     return {rid: rule_info(rid).label for rid in set(INFOS) | (extra or set())}
 
 
@@ -148,7 +147,10 @@ ENV.filters["heat"] = heat
 @register
 class HtmlRenderer(Renderer):
     name = "html"
+    label = "HTML (editors)"
     extension = "html"
+    media_type = "text/html; charset=utf-8"
+    batch_name = "index.html"
 
     def render(self, report: Report) -> str:
         rules = sorted({f.rule for f in report.active})

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 
 from checker.findings import FailedInput, Report
-from checker.render import Renderer, register
+from checker.render.base import Renderer, register
 
 
 @register
 class JsonlRenderer(Renderer):
     name = "jsonl"
+    label = "JSON Lines"
     extension = "jsonl"
+    media_type = "application/x-ndjson"
     batch = True
+    batch_name = "checker.jsonl"
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         lines = []

@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
 
 from checker.findings import FLAGGING, FailedInput, Report
-from checker.render import Renderer, register
+from checker.render.base import Renderer, register
 from checker.render.safe import xml_text
 
 
@@ -21,8 +21,11 @@ def quoteattr(s: str) -> str:
 @register
 class JunitRenderer(Renderer):
     name = "junit"
+    label = "JUnit XML"
     extension = "junit.xml"
+    media_type = "application/xml"
     batch = True
+    batch_name = "checker.junit.xml"
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         cases = []

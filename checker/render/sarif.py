@@ -7,8 +7,9 @@ from pathlib import Path
 
 from checker import __version__
 from checker.findings import FailedInput, Report
-from checker.render import Renderer, register
+from checker.render.base import Renderer, register
 from checker.render.safe import file_uri
+from checker.rules import INFOS, rule_info
 from checker.signature import short_signature
 
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -30,12 +31,13 @@ def _uri(path: str) -> str:
 @register
 class SarifRenderer(Renderer):
     name = "sarif"
+    label = "SARIF 2.1.0"
     extension = "sarif"
+    media_type = "application/sarif+json"
     batch = True
+    batch_name = "checker.sarif"
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
-        from checker.rules import INFOS, rule_info
-
         ids = sorted(set(INFOS) | {f.rule for r in reports for f in r.findings})
         index = {rid: i for i, rid in enumerate(ids)}
         descriptors = []
@@ -60,7 +62,7 @@ class SarifRenderer(Renderer):
                         "region": {"startLine": f.line or 1, "startColumn": f.column or 1,
                                    "endLine": end_line, "endColumn": end_col,
                                    "charOffset": f.start, "charLength": max(f.end - f.start, 0)}}}],
-                    "partialFingerprints": {"checkerSentence/v1": _fingerprint(r, f)},
+                    "partialFingerprints": {"checkerSentence/v1": r.fingerprint(f)},
                     "properties": {"score": round(f.score, 4), "sentences": f.sentences},
                 }
                 if f.suppressed:
@@ -93,9 +95,3 @@ def _signatures(reports: list[Report]) -> dict:
         return {}
     return {"signature": sigs[0] if len(sigs) == 1 else sigs,
             "signatureText": " ; ".join(short_signature(s) for s in sigs)}
-
-
-def _fingerprint(r: Report, f) -> str:
-    from checker.baseline import fingerprint
-
-    return fingerprint(r, f)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+
 from checker.findings import FailedInput, Report
-from checker.render import Renderer, register
+from checker.render.base import Renderer, register
 from checker.render.safe import printable
 
 ICON = {"error": "✖", "warning": "⚠", "info": "ℹ"}
@@ -13,13 +15,13 @@ STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 @register
 class TextRenderer(Renderer):
     name = "text"
+    label = "terminal text"
     to_stdout = True
     batch = True
+    markup = True
 
     def render_batch(self, reports: list[Report], failures: list[FailedInput]) -> str:
         """Rich markup; the CLI prints it through a rich Console (plain when not a terminal)."""
-        from rich.markup import escape
-
         lines = []
         for r in reports:
             lines.append(f"[bold underline]{escape(printable(r.path))}[/]")

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 from checker.findings import Finding
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MONTHS = {m: i + 1 for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from checker.findings import Finding
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
+from checker.settings import Settings
+
+if TYPE_CHECKING:
+    from checker.models import Models
+    from checker.parts import GarbleScorer
 
 
 @register
@@ -22,11 +29,19 @@ class Garbled(Rule):
     ),)
     needs = ("garble",)
 
+    @staticmethod
+    def thresholds(settings: Settings, scorer: GarbleScorer) -> tuple[float, float]:
+        """(error, warning): the configured points, else the scorer's own; the warning never above the error."""
+        error = settings.threshold if settings.threshold is not None else scorer.threshold
+        return error, min(settings.warning if settings.warning is not None else scorer.warning, error)
+
+    def signature(self, settings: Settings, models: Models) -> dict[str, Any]:
+        error, warning = self.thresholds(settings, models.garble)
+        return {"garble_error": error, "garble_warning": warning}
+
     def run(self, ctx: Context) -> list[Finding]:
         assert ctx.models is not None
-        scorer = ctx.models.garble
-        threshold = ctx.settings.threshold if ctx.settings.threshold is not None else scorer.threshold
-        warning = min(ctx.settings.warning if ctx.settings.warning is not None else scorer.warning, threshold)
+        threshold, warning = self.thresholds(ctx.settings, ctx.models.garble)
         out = []
         for s in ctx.prose:
             if s.garble < warning:

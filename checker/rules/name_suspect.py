@@ -13,7 +13,7 @@ import bisect
 from checker.features import unigram_surprisal, visible_start
 from checker.findings import Finding
 from checker.names import edit_distance, mentions, zipf
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
 
 MIN_SURPRISAL = 8.0  # nats over the name's tokens before the model is asked for an alternative
 MARGIN = 5.0  # nats by which the proposed spelling must beat the written one

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from checker.findings import Finding
 from checker.names import edit_distance, is_derivation, mentions, zipf
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
 
 
 @register

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 
 from checker.findings import Finding
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
 
 NUM_PHRASE = re.compile(
     r"(?<![\w.,-])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?P<scale>\s+(?:million|billion|thousand|hundred))?"

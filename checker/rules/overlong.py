@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checker.findings import Finding
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
 from checker.segment import MAX_SENTENCE
 
 

@@ -10,7 +10,7 @@ import re
 
 from checker.findings import Finding
 from checker.names import mentions
-from checker.rules import Context, Rule, RuleInfo, register
+from checker.rules.base import Context, Rule, RuleInfo, register
 
 MAX_GAP = 200  # characters between the two mentions; the rule also wants at most 12 words there
 TARGET_PREP = {"on", "against", "upon", "at", "toward", "towards", "over"}

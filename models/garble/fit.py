@@ -31,6 +31,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+from checker.modelstore import lm_record  # noqa: E402
 from checker_dev.devdata import talk_of  # noqa: E402
 from checker_dev.ted import SYNTH_CACHE as SYNTH  # noqa: E402
 from checker_dev.ted import TED_CACHE as TED  # noqa: E402
@@ -104,7 +105,7 @@ def main() -> None:
         "ted_train_synthetic": metrics(synth_train, {"synthetic"}),
         "single_feature_auroc_train": {f: round(float(roc_auc_score(y, x[:, i])), 3) for i, f in enumerate(USE)},
     }
-    spec = {"name": "garble-lr", "version": "1", "features": USE, "mean": mean.round(5).tolist(),
+    spec = {"name": "garble-lr", "version": "1", "lm": lm_record(), "features": USE, "mean": mean.round(5).tolist(),
             "scale": scale.round(5).tolist(), "coef": w.round(5).tolist(), "intercept": round(b, 5),
             "threshold": round(threshold, 4), "warning": round(warning, 4), "metrics": report}
     (HERE / "garble-lr.json").write_text(json.dumps(spec, indent=2) + "\n")

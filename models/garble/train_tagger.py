@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 from checker.features import FEATURES, assign_tokens, sentence_features  # noqa: E402
 from checker.garble import POOLED, in_context, off_topic, pooled_features, token_features  # noqa: E402
 from checker.metrics import cut_for_false_alarms  # noqa: E402
+from checker.modelstore import lm_record  # noqa: E402
 from checker.segment import segment  # noqa: E402
 from checker.tokens import TokenScore  # noqa: E402
 from checker_dev import extract, garbledata  # noqa: E402
@@ -166,7 +167,7 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, weight_decay: float, epoc
 
 
 def predict(block: dict, x: np.ndarray) -> np.ndarray:
-    from checker.garble import _lr, arrays
+    from checker.garble.tagger import _lr, arrays
 
     return _lr(arrays(block), x.astype(np.float32))
 
@@ -270,7 +271,7 @@ def main() -> None:
     for s, v in zip(calib, p):
         seg_score[(s.article, s.seg)] = max(seg_score[(s.article, s.seg)], float(v))
     clean = [v for k, v in seg_score.items() if labels[k] == "clean"]
-    spec = {"class": "token-tagger", "name": "garble-tagger", "version": "2",
+    spec = {"class": "token-tagger", "name": "garble-tagger", "version": "2", "lm": lm_record(),
             "threshold": round(cut_for_false_alarms(clean, 0.03), 4),
             "warning": round(cut_for_false_alarms(clean, 0.10), 4), "span_min": 0.5,
             "token": token_model,

@@ -97,7 +97,7 @@ def mined_negatives(path: Path, min_c: float) -> list[dict]:
 
 def summedits_pairs() -> tuple[list[list], list[bool]]:
     """Per SummEdits-news row: each summary sentence against the 8 document sentences sharing most keys."""
-    from checker.rules.contradiction import sentence_keys
+    from checker.pairs import sentence_keys
 
     rows, labels = [], []
     for k, r in enumerate(newsnli.summedits_news()):

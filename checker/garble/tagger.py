@@ -1,115 +1,16 @@
-"""Garble scorers: the `GarbleScorer` implementations, chosen by the `class` named in the model file.
-
-`logistic-surprisal` is a monotone logistic model over sentence surprisal features (models/garble/).
-A new scorer is one class here (or in its own module) plus one `register_scorer` line.
-"""
+"""`token-tagger` (garble 0.2): a token tagger over frozen LM hidden states and surprisal, pooled into a sentence
+probability; it underlines the tokens it marks."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from checker.features import FEATURES, most_surprising_window, sentence_features, span_tokens, visible_start
-from checker.models import ArticleScores, GarbleScorer, GarbleVerdict
+import numpy as np
 
-SCORERS: dict[str, Callable[[dict[str, Any], str], GarbleScorer]] = {}
-LOCAL = {"max3_adj", "max5_adj", "max_adj"}
-
-
-def register_scorer(name: str):
-    def deco(cls):
-        SCORERS[name] = cls
-        return cls
-
-    return deco
-
-
-def load_garble(path: Path | None = None) -> GarbleScorer:
-    """Read the model file once: the same bytes give the spec and the sha256 in reports."""
-    from checker.modelstore import garble_path
-
-    path = path or garble_path()
-    raw = path.read_bytes()
-    spec = json.loads(raw)
-    spec["__dir__"] = str(path.parent)
-    kind = spec.get("class", "logistic-surprisal")
-    if kind not in SCORERS:
-        raise ValueError(f"unknown garble scorer class {kind!r} (known: {', '.join(sorted(SCORERS))})")
-    return SCORERS[kind](spec, hashlib.sha256(raw).hexdigest())
-
-
-def whole_words(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
-    """Widen a token window to whole words so the underline never cuts "Kuleva" into "va"."""
-    while start > lo and text[start - 1].isalnum():
-        start -= 1
-    while end < hi and text[end].isalnum():
-        end += 1
-    while end > start and text[end - 1] in " ,;:“”‘’\"'":
-        end -= 1
-    while start < end and text[start] in "“”‘’\"'( ":
-        start += 1
-    return start, end
-
-
-def reason(text: str, span: tuple[int, int] | None, contributions: dict[str, float]) -> str:
-    """Say in an editor's words why the sentence stands out."""
-    top = max(contributions, key=contributions.__getitem__) if contributions else ""
-    quoted = f"“{text[span[0]:span[1]].strip()}”" if span else ""
-    if top in LOCAL and quoted:
-        return f"{quoted} is very unlikely English here"
-    if top in {"z_mean", "z_slor"}:
-        return "reads far less naturally than the rest of the article" + (f"; worst part {quoted}" if quoted else "")
-    if top == "log_len":
-        return "a short fragment that does not read as a sentence" + (f" ({quoted})" if quoted else "")
-    return "the sentence as a whole is unlikely English" + (f"; worst part {quoted}" if quoted else "")
-
-
-@register_scorer("logistic-surprisal")
-class LogisticGarbleScorer:
-    """Monotone logistic regression over surprisal features, fitted on TED MQM + synthetic garbles."""
-
-    wants_hidden = False
-
-    def __init__(self, spec: dict[str, Any], sha256: str) -> None:
-        self.features: list[str] = spec["features"]
-        missing = set(self.features) - set(FEATURES)
-        if missing:
-            raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
-        self.mean, self.scale, self.coef = spec["mean"], spec["scale"], spec["coef"]
-        self.intercept: float = spec["intercept"]
-        self.threshold: float = spec["threshold"]
-        self.warning: float = spec["warning"]
-        self.name: str = spec.get("name", "garble-lr")
-        self.version: str = str(spec.get("version", "1"))
-        self.sha256 = sha256
-
-    def _z(self, row: dict[str, float]) -> list[float]:
-        return [c * (row[f] - m) / s for f, c, m, s in zip(self.features, self.coef, self.mean, self.scale)]
-
-    def probability(self, row: dict[str, float]) -> float:
-        return 1.0 / (1.0 + math.exp(-(self.intercept + sum(self._z(row)))))
-
-    def contributions(self, row: dict[str, float]) -> dict[str, float]:
-        """Per-feature push towards 'garbled', used to word the reason."""
-        return dict(zip(self.features, self._z(row)))
-
-    def score(self, article: ArticleScores) -> list[GarbleVerdict]:
-        text, toks = article.text, article.lm.tokens
-        sts = [span_tokens(text, toks, idx, s.start) for idx, s in zip(article.token_index, article.sentences)]
-        live = [i for i, st in enumerate(sts) if st.tokens]
-        out = [GarbleVerdict(0.0) for _ in sts]
-        for i, row in zip(live, sentence_features([sts[i] for i in live])):
-            seg = article.sentences[i]
-            a, b = most_surprising_window(sts[i])
-            window = sts[i].tokens[a:b]
-            span = whole_words(text, visible_start(text, window[0]), window[-1].end, seg.start, seg.end)
-            out[i] = GarbleVerdict(self.probability(row), [span], reason(text, span, self.contributions(row)), row)
-        return out
-
+from checker.features import FEATURES, sentence_features, span_tokens, visible_start
+from checker.garble.base import register_scorer, trained_on, whole_words
+from checker.parts import ArticleScores, GarbleVerdict
 
 # beside the hidden state: the token's own surprisal figures, and its neighbours' (a wrong word often shows
 # as surprise at the words after it)
@@ -131,8 +32,6 @@ def off_topic(hidden: Any, index: list[list[int]], center: Any) -> list[float]:
     """1 − cosine between a sentence's mean final LM state and the mean of the other sentences' states, both
     taken from a fixed corpus centre: a fluent sentence about something else (MQM "non-translation": an
     invented or misplaced sentence) stands apart from its article. A lone sentence has nothing to compare: 0."""
-    import numpy as np
-
     means = np.stack([hidden[idx].astype(np.float32).mean(0) - center if idx else np.zeros_like(center)
                       for idx in index]) if index else np.zeros((0, len(center)), np.float32)
     sizes = np.array([len(idx) for idx in index], dtype=np.float32)
@@ -152,8 +51,6 @@ def off_topic(hidden: Any, index: list[list[int]], center: Any) -> list[float]:
 def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
     """One row per token: the LM's final hidden state, then its surprisal, unigram surprisal (wordfreq),
     name-discounted surprisal and the excess over unigram."""
-    import numpy as np
-
     h = np.asarray(hidden[idx], dtype=np.float32) if len(idx) else np.zeros((0, hidden.shape[1]), np.float32)
     s = np.asarray(st.lm, dtype=np.float32)
     u = np.asarray(st.unigram, dtype=np.float32)
@@ -174,8 +71,6 @@ def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
 
 def pooled_features(p: Any) -> dict[str, float]:
     """How a sentence's token probabilities add up: the worst token, the worst three, the spread."""
-    import numpy as np
-
     if not len(p):
         return dict.fromkeys(POOLED, 0.0)
     top = np.sort(p)[::-1]
@@ -186,15 +81,11 @@ def pooled_features(p: Any) -> dict[str, float]:
 
 def arrays(block: dict[str, Any]) -> dict[str, Any]:
     """A model block from the JSON file as float32 arrays (parsed once, at load)."""
-    import numpy as np
-
     return {k: (np.asarray(v, np.float32) if isinstance(v, list) and k != "features" else v) for k, v in block.items()}
 
 
 def _lr(block: dict[str, Any], x: Any) -> Any:
     """A logistic model, or with `w1` a one-hidden-layer MLP (ReLU), on standardised inputs."""
-    import numpy as np
-
     z = (x - block["mean"]) / block["scale"]
     if "w1" in block:
         z = np.maximum(z @ block["w1"] + block["b1"], 0.0)
@@ -210,8 +101,6 @@ class TokenTaggerScorer:
     wants_hidden = True
 
     def __init__(self, spec: dict[str, Any], sha256: str) -> None:
-        import numpy as np
-
         self.token = arrays(spec["token"])
         self.sentence = arrays(spec["sentence"])
         self.sentence_features: list[str] = self.sentence["features"]
@@ -231,13 +120,12 @@ class TokenTaggerScorer:
         self.name: str = spec.get("name", "garble-tagger")
         self.version: str = str(spec.get("version", "1"))
         self.sha256 = sha256
+        self.trained_on = trained_on(spec)
 
     def token_probabilities(self, hidden: Any, st: Any, idx: list[int]) -> Any:
         return _lr(self.token, token_features(hidden, st, idx))
 
     def score(self, article: ArticleScores) -> list[GarbleVerdict]:
-        import numpy as np
-
         text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
         if hidden is None:
             raise ValueError("the token-tagger garble scorer needs the LM's hidden states")
@@ -265,8 +153,6 @@ class TokenTaggerScorer:
 
     def _spans(self, text: str, st: Any, p: Any, lo: int, hi: int) -> list[tuple[int, int]]:
         """Runs of tokens the tagger marks (at least `span_min`, else the single most likely one), whole words."""
-        import numpy as np
-
         if not len(p):
             return []
         marked = p >= self.span_min

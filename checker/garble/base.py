@@ -1,0 +1,40 @@
+"""What garble scorers share: the registry of scorer classes (named by `class` in a model file) and the
+underline's word boundaries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from checker.parts import GarbleScorer
+
+SCORERS: dict[str, Callable[[dict[str, Any], str], GarbleScorer]] = {}
+
+
+def register_scorer(name: str) -> Callable[[type], type]:
+    def deco(cls: type) -> type:
+        if name in SCORERS:
+            raise ValueError(f"garble scorer class {name} registered twice")
+        SCORERS[name] = cls
+        return cls
+
+    return deco
+
+
+def trained_on(spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The LM a model file says it was trained on (name, GGUF sha256, hidden size), checked at load."""
+    lm = spec.get("lm")
+    return dict(lm) if isinstance(lm, dict) else None
+
+
+def whole_words(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """Widen a token window to whole words so the underline never cuts "Kuleva" into "va"."""
+    while start > lo and text[start - 1].isalnum():
+        start -= 1
+    while end < hi and text[end].isalnum():
+        end += 1
+    while end > start and text[end - 1] in " ,;:“”‘’\"'":
+        end -= 1
+    while start < end and text[start] in "“”‘’\"'( ":
+        start += 1
+    return start, end

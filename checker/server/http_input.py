@@ -1,0 +1,69 @@
+"""HTTP input: what a request body is and how to read it, decided before any work is queued (bad requests
+answer at once). Media types and suffixes come from the reader registry (`checker.ingest`)."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from pathlib import Path
+
+from checker.ingest import GENERIC_XML, READERS, detect_format, format_for_media_type
+from checker.limits import too_large
+from checker.render.safe import printable
+from checker.server.options import ApiError
+
+MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around an uploaded file
+
+
+def accepted_media_types() -> list[str]:
+    """Every Content-Type the API reads an article from, as the readers declare them."""
+    return [t for info in READERS.values() for t in info.media_types] + list(GENERIC_XML)
+
+
+def _media_type(value: str) -> tuple[str, dict[str, str]]:
+    kind, _, rest = value.partition(";")
+    params = {}
+    for part in rest.split(";"):
+        k, _, v = part.strip().partition("=")
+        if k:
+            params[k.lower()] = v.strip().strip('"')
+    return kind.strip().lower(), params
+
+
+def _multipart(body: bytes, content_type: str) -> tuple[str, bytes]:
+    """The `file` part of a multipart/form-data body, parsed in memory (never spooled to disk)."""
+    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+    if not msg.is_multipart():
+        raise ApiError(400, "malformed multipart body: no parts (send the article as the form field 'file')")
+    for part in msg.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            data = part.get_payload(decode=True) or b""
+            name = part.get_filename() or "upload"
+            return Path(name.replace("\\", "/")).name or "upload", data
+    raise ApiError(400, "multipart body without a 'file' field")
+
+
+def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: int) -> tuple[str, bytes, str]:
+    """(name, bytes, input format) of a request body: a multipart upload's file, or the body itself when its
+    Content-Type is one a reader declares (or generic XML, which the content decides)."""
+    kind, params = _media_type(content_type or "")
+    named = format_for_media_type(kind)
+    if kind == "multipart/form-data":
+        name, data = _multipart(body, content_type)
+    elif named or kind in GENERIC_XML:
+        charset = params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8", "us-ascii", "utf-16"):
+            raise ApiError(415, f"charset {printable(charset)} is not supported: send UTF-8")
+        suffixes = READERS[named].suffixes if named else ()
+        name, data = "request" + (suffixes[0] if suffixes else ".xml"), body
+    elif not kind:
+        raise ApiError(415, f"no Content-Type: send {', '.join(accepted_media_types())} or multipart/form-data "
+                            "with a 'file'")
+    else:
+        raise ApiError(415, f"unsupported Content-Type {printable(kind)}: send {', '.join(accepted_media_types())} "
+                            "or multipart/form-data")
+    if len(data) > max_bytes:
+        raise ApiError(413, too_large(max_bytes, "the server's --max-bytes"))
+    chosen = fmt or (named if kind != "multipart/form-data" else None) or detect_format(name, data)
+    return name, data, chosen

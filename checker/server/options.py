@@ -1,0 +1,41 @@
+"""What `checker serve` is told at start, and the one error type every layer answers with."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.limits import DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    workers: int = 1
+    queue: int = 8  # checks that may wait for a worker; more → 429
+    timeout: float = 120.0  # seconds from arrival to answer, queueing included → 504
+    max_bytes: int = DEFAULT_MAX_BYTES
+    token: str | None = None  # Bearer token for /v1 and /metrics; None: no auth (loopback only, or explicit)
+    keep: Path | None = None  # write each report (JSON + HTML) here; nothing is written otherwise
+    fail_on: str = "error"
+
+
+class ApiError(Exception):
+    """An answer other than 200, with the one line the CLI would print."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+class TooLarge(Exception):
+    """A body grew past the limit while it was being read (the app answers 413)."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

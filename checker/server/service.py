@@ -1,0 +1,80 @@
+"""The service's state: the engine (loaded in the background), its pool, its metrics and the recent reports."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from checker.engine import Engine
+from checker.errors import CheckerError
+from checker.findings import Report
+from checker.server.options import ServeOptions
+from checker.server.pool import Pool
+
+REMEMBERED = 32  # recent reports kept in memory for the page's downloads (never on disk)
+
+
+class Metrics:
+    """Prometheus series of one app (its own registry: two apps in one process never share counts)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("checker_http_requests_total", "HTTP requests by route and status",
+                                ["route", "status"], registry=self.registry)
+        self.latency = Histogram("checker_http_request_seconds", "Request latency by route", ["route"],
+                                 buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300),
+                                 registry=self.registry)
+        self.queue = Gauge("checker_queue_depth", "Checks waiting for a worker", registry=self.registry)
+        self.running = Gauge("checker_checks_running", "Checks running now", registry=self.registry)
+        self.load = Gauge("checker_model_load_seconds", "Seconds the models took to load", registry=self.registry)
+        self.ready = Gauge("checker_ready", "1 once the models are loaded", registry=self.registry)
+
+
+@dataclass
+class Service:
+    make_engine: Callable[[], Engine]
+    options: ServeOptions
+    engine: Engine | None = None
+    error: str = ""
+    pool: Pool = field(init=False)
+    metrics: Metrics = field(default_factory=Metrics)
+    reports: OrderedDict[str, Report] = field(default_factory=OrderedDict)
+    loader: threading.Thread | None = None
+    announce: Callable[[str], None] = lambda _line: None
+
+    def __post_init__(self) -> None:
+        self.pool = Pool(self.options.workers, self.options.queue)
+
+    def start(self) -> None:
+        """Load the models in the background: /healthz answers at once, /readyz once they are in."""
+        def load() -> None:
+            t = time.perf_counter()
+            try:
+                engine = self.make_engine()
+                engine.warm_up()
+            except Exception as exc:  # a broken model cache must show on /readyz, not kill the thread silently
+                detail = str(exc) if isinstance(exc, CheckerError) else f"{type(exc).__name__}: {exc}"
+                self.error = f"cannot load the models: {detail}"
+                self.announce(f"checker: {self.error} (the server stays up; /readyz answers 503)")
+                return
+            seconds = time.perf_counter() - t
+            self.metrics.load.set(seconds)
+            self.engine = engine
+            self.metrics.ready.set(1)
+            self.announce(f"checker: models loaded in {seconds:.1f} s; ready")
+
+        self.loader = threading.Thread(target=load, name="checker-load", daemon=True)
+        self.loader.start()
+
+    def remember(self, report: Report) -> str:
+        rid = uuid.uuid4().hex
+        self.reports[rid] = report
+        while len(self.reports) > REMEMBERED:
+            self.reports.popitem(last=False)
+        return rid
