@@ -6,10 +6,11 @@ import contextlib
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,6 +27,9 @@ from checker.models import ModelsFactory, default_models
 from checker.render import RENDERERS
 from checker.render.safe import printable
 from checker.settings import Settings
+
+if TYPE_CHECKING:
+    from checker.runner import Backend
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Translation-quality and fact-consistency checks for machine-translated news.")
@@ -151,8 +155,7 @@ def check(
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
     from checker.baseline import apply_baseline, load_baseline  # noqa: PLC0415 - the CLI imports a command's
     from checker.baseline import write_baseline as save_baseline  # noqa: PLC0415 - stack when it runs (a fast --help)
-    from checker.engine import load_engine  # noqa: PLC0415
-    from checker.runner import LocalBackend, run_batch  # noqa: PLC0415
+    from checker.runner import run_batch  # noqa: PLC0415
 
     cfg, settings = settings_or_fail(paths, config, threshold=threshold, max_bytes=max_bytes, threads=threads)
     formats = format or cfg.formats
@@ -161,37 +164,50 @@ def check(
         fail(f"unknown input format {input_format} (choose from {', '.join(sorted(READERS))})")
     if engine is not Engine.ray and (address or actors):
         fail("--address and --actors need --engine ray")
-    try:
-        known = load_baseline(baseline) if baseline else None
-        if engine is Engine.ray:
-            from checker.cluster import RayBackend  # noqa: PLC0415 - Ray only for --engine ray
-
-            with err_console.status("starting Ray workers (each loads the models)") if not quiet \
-                    else contextlib.nullcontext():
-                backend = RayBackend(settings, address=address, actors=actors, threads_given=threads is not None,
-                                     models_factory=models_factory(ctx)).start()
-        else:
-            with err_console.status("loading models") if not quiet else contextlib.nullcontext():
-                backend = LocalBackend(load_engine(settings, models_factory(ctx)))
-    except CheckerError as exc:
-        fail(str(exc))
+    known = or_fail(load_baseline, baseline) if baseline else None
+    backend = or_fail(open_backend, settings, models_factory(ctx), engine, address, actors, threads is not None,
+                      quiet)
     try:
         with stop_on_signals() as stop:
-            batch = run_batch(
-                backend, paths, formats, out, console=None if quiet else err_console,
-                input_format=input_format, include=include or cfg.include, exclude=exclude or cfg.exclude,
-                before_write=(lambda r: apply_baseline(r, known)) if known is not None else None, stop=stop)
-    except CheckerError as exc:
-        fail(str(exc))
+            batch = or_fail(run_batch, backend, paths, formats, out, console=None if quiet else err_console,
+                            input_format=input_format, include=include or cfg.include,
+                            exclude=exclude or cfg.exclude, stop=stop,
+                            before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
     finally:
         backend.close()
     if write_baseline and not batch.interrupted:
-        try:
-            n = save_baseline(batch.reports, write_baseline)
-        except CheckerError as exc:
-            fail(str(exc))
+        n = or_fail(save_baseline, batch.reports, write_baseline)
         err_console.print(f"checker: wrote {n} finding(s) to baseline {write_baseline}", markup=False)
     _finish(batch, formats, fail_on.value if fail_on else cfg.fail_on, never=bool(write_baseline))
+
+
+T = TypeVar("T")
+
+
+def or_fail(fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """The call's result, or its CheckerError as one line and exit 2."""
+    try:
+        return fn(*args, **kw)
+    except CheckerError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+
+
+def open_backend(settings: Settings, factory: ModelsFactory, engine: Engine, address: str | None,
+                 actors: int | None, threads_given: bool, quiet: bool) -> Backend:
+    """Where the checks run, with its models loaded: this process, or Ray actors (each loads its own)."""
+    from checker.engine import load_engine  # noqa: PLC0415 - see `check`
+    from checker.runner import LocalBackend  # noqa: PLC0415
+
+    if engine is Engine.ray:
+        from checker.cluster import RayBackend  # noqa: PLC0415 - Ray only for --engine ray
+
+        with err_console.status("starting Ray workers (each loads the models)") if not quiet \
+                else contextlib.nullcontext():
+            return RayBackend(settings, address=address, actors=actors, threads_given=threads_given,
+                              models_factory=factory).start()
+    with err_console.status("loading models") if not quiet else contextlib.nullcontext():
+        return LocalBackend(load_engine(settings, factory))
 
 
 def _finish(batch, formats: list[str], level: str, never: bool = False) -> None:
