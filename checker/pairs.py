@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from difflib import SequenceMatcher
 
 from checker.attribution import source_of
 from checker.names import edit_distance, is_derivation, mentions, zipf
@@ -71,10 +72,74 @@ def same_name(x: str, y: str) -> bool:
     return x == y or is_derivation(x, y) or (min(len(x), len(y)) >= 5 and edit_distance(x, y, 2) <= 2)
 
 
+QUIET = frozenset({"the", "a", "an", "of", "to", "and", "in", "on", "at", "for", "by", "with", "from", "as", "that",
+                   "this", "its", "their", "his", "her", "is", "are", "was", "were", "has", "have", "had", "be",
+                   "been", "will", "would", "said", "says", "also", "it", "they", "he", "she", "which", "who"})
+TOKEN_RE = re.compile(r"[A-Za-z][\w’'-]*|\d[\d,.]*\d|\d")
+
+
+def differing_words(a: str, b: str) -> set[str]:
+    """Words one sentence has and the other lacks, beyond articles, auxiliaries and punctuation: empty for a repeat
+    ("The talks, he said, resumed." / "The talks resumed, he said."), {"not", "does"} for a negated copy."""
+    wa = {w.lower() for w in TOKEN_RE.findall(a)}
+    wb = {w.lower() for w in TOKEN_RE.findall(b)}
+    return {w for w in wa ^ wb if w not in QUIET or w in NEGATION}
+
+
+def near_duplicate(a: str, b: str) -> bool:
+    wa, wb = content_words(a), content_words(b)
+    return bool(wa and wb and len(wa & wb) / len(wa | wb) >= NEAR_DUPLICATE)
+
+
+COPY_MIN_WORDS = 6  # a copy is recognised in sentences of at least this many words
+COPY_MAX_CHANGED = 3  # words replaced, added or dropped on either side, at most
+NAME_MAX_WORDS = 6  # a name swapped for another may be longer: "Jiangxi Chamber of Commerce" / "Guo Lina"
+NAME_JOINERS = frozenset({"of", "the", "and", "de", "for"})
+
+
+def copy_edits(a: str, b: str, limit: int = COPY_MAX_CHANGED) -> tuple[list[str], list[str]] | None:
+    """When b is a with a few words changed ("has" → "does not have", 330 → 350, Beijing → Shanghai): the
+    words each side has in those places; None when they are not one sentence told twice."""
+    ta, tb = TOKEN_RE.findall(a), TOKEN_RE.findall(b)
+    if min(len(ta), len(tb)) < COPY_MIN_WORDS:
+        return None
+    ops = [op for op in SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb],
+                                        autojunk=False).get_opcodes() if op[0] != "equal"]
+    old = [w for _, i1, i2, _, _ in ops for w in ta[i1:i2]]
+    new = [w for _, _, _, j1, j2 in ops for w in tb[j1:j2]]
+    if max(len(old), len(new)) > limit:
+        return None
+    return old, new
+
+
+def is_near_copy(a: str, b: str) -> bool:
+    """One sentence told twice with a word that matters changed; an identical (or merely reworded) repeat is not."""
+    edits = copy_edits(a, b)
+    return edits is not None and any(w.lower() not in QUIET or w.lower() in NEGATION for w in edits[0] + edits[1])
+
+
+def swapped_name(a: str, b: str) -> tuple[str, str] | None:
+    """A copy whose only change is a name for another ("… in Beijing" / "… in Shanghai", "Greenland Holdings" /
+    "Zhuhai Alum"): the two names. A capitalised common word at a sentence's start is no name."""
+    edits = copy_edits(a, b, NAME_MAX_WORDS)
+    if not edits or not edits[0] or not edits[1]:
+        return None
+
+    def names(words: list[str], sentence: str) -> bool:
+        inner = [w for w in words if w.lower() not in NAME_JOINERS]
+        return bool(inner) and words[0].lower() not in NAME_JOINERS and all(
+            w[0].isupper() and (not sentence.startswith(w) or zipf(w) < 4.0) for w in inner)
+
+    if names(edits[0], a) and names(edits[1], b) and [w.lower() for w in edits[0]] != [w.lower() for w in edits[1]]:
+        return " ".join(edits[0]), " ".join(edits[1])
+    return None
+
+
 def select_pairs(texts: list[str], keys: list[dict[str, float]], subjects: bool = True) -> list[tuple[int, int]]:
     """Candidate pairs (i < j) about the same thing: at least two distinct shared keys (names, numbers,
-    content words), and not two differently named subjects (`different_subjects`). Each sentence keeps its
-    best-tied PER_SENTENCE partners: the cost stays linear."""
+    content words), and not two differently named subjects (`different_subjects`). A near copy (content words
+    overlapping NEAR_DUPLICATE or more) is paired when a word differs, whatever its subject, and never when it
+    only repeats (`is_near_copy`). Each sentence keeps its best-tied PER_SENTENCE partners: the cost stays linear."""
     index: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
@@ -101,8 +166,12 @@ def select_pairs(texts: list[str], keys: list[dict[str, float]], subjects: bool 
     out = []
     named: dict[int, set[str]] = {}  # each sentence's subject names, read once
     for a, b in sorted(keep):
-        wa, wb = content_words(texts[a]), content_words(texts[b])
-        if wa and wb and len(wa & wb) / len(wa | wb) >= NEAR_DUPLICATE:
+        if copy_edits(texts[a], texts[b]) is not None or swapped_name(texts[a], texts[b]) or \
+                near_duplicate(texts[a], texts[b]):
+            # a sentence and its copy: the plainest contradiction an article can hold when a word that matters
+            # changed ("has" / "does not have", 330 / 350, rose / fell, a name); a mere repeat says nothing
+            if is_near_copy(texts[a], texts[b]) or swapped_name(texts[a], texts[b]):
+                out.append((a, b))
             continue
         if subjects:
             for i in (a, b):

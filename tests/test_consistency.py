@@ -135,3 +135,17 @@ def test_false_alarms_on_real_news_dev_articles(checker):
     bwd = nli.predict([(h, p) for p, h in pairs])
     findings = sum(max(a[2], b[2]) >= nli.threshold for a, b in zip(fwd, bwd))
     assert findings <= 9, findings
+
+
+@pytest.mark.parametrize(("old", "new"), [("has more", "does not have more"), ("330", "350")])
+def test_one_word_flip_beside_the_original_is_a_contradiction(checker, old, new):
+    original = ("Currently, Xinjiang has more than 330 grid-connected photovoltaic power plants with a total "
+                "capacity of 10.5 million kilowatts.")
+    report = check_text(checker, f"{original} {original.replace(old, new)}")
+    assert [f.sentences for f in report.findings if f.rule == "contradiction"] == [[0, 1]]
+
+
+def test_an_identical_repeat_is_no_contradiction(checker):
+    original = "Russia has mobilized more than 100,000 troops on its border with Ukraine."
+    report = check_text(checker, f"{original} {original}")
+    assert not [f for f in report.findings if f.rule in ("contradiction", "conflicting-claims")]

@@ -126,13 +126,14 @@ def test_config_precedence_and_rules_switch(tmp_path, fake_cli):
 def test_suppression_comments(tmp_path, fake_cli):
     md = tmp_path / "s.md"
     md.write_text((SAMPLES / "wire.md").read_text().replace(
-        "Some 1,500", "<!-- checker-disable-next-line number-mismatch -- fire service count is later -->\nSome 1,500"))
+        "Some 1,500",
+        "<!-- checker-disable-next-line number-mismatch -- the fire service counts shelters only -->\nSome 1,500"))
     r = fake_cli.invoke(["check", str(md), "-o", str(tmp_path), "-q", "-f", "json", "--fail-on", "never"])
     assert r.exit_code == 0
     data = json.loads((tmp_path / "s.json").read_text())
     num = [f for f in data["findings"] if f["rule"] == "number-mismatch"]
     assert num and all(f.get("suppressed") for f in num)
-    assert num[0]["suppression_reason"] == "fire service count is later"
+    assert num[0]["suppression_reason"] == "the fire service counts shelters only"
     html = tmp_path / "s.html"
     html.write_text((SAMPLES / "wire.html").read_text().replace(
         "<article>", "<article><!-- checker-disable name-variant -->").replace("</article>",

@@ -1,5 +1,7 @@
 """Consistency rules that need no model: exercised on the seed text with small edits."""
 
+import pytest
+
 from checker.findings import SentenceResult
 from checker.ingest import Document
 from checker.rules import Context, all_rules
@@ -25,18 +27,47 @@ def test_seed_fires_only_self_reference(seed_text):
     assert seed_text[f.start:f.end] == "Putin promising to impose unprecedented sanctions on Putin"
 
 
+def run_with_fakes(text: str, allow_names: tuple[str, ...] = ()) -> list:
+    """Every rule through the engine, with the fake models (the fake LM copies names from context)."""
+    from checker.engine import Engine
+    from tests.fakes import fake_models
+
+    settings = Settings(allow=frozenset(a.lower() for a in allow_names))
+    return Engine(fake_models(), settings).check(Document(text, "t.txt", "0")).findings
+
+
 def test_name_variant_kyiv(seed_text):
     text = seed_text.replace("Polish Prime Minister", "Officials in Kyiv agreed. Polish Prime Minister", 1)
-    found = [f for f in run_rules(text) if f.rule == "name-variant"]
+    found = [f for f in run_with_fakes(text) if f.rule == "name-variant"]
     assert len(found) == 1 and set(found[0].data["variants"]) == {"Kiev", "Kyiv"}
+    assert found[0].data["confirmed"] == "one place in GeoNames"
     marked = {text[a:b] for a, b in found[0].spans}
     assert marked == {"Kiev", "Kyiv"} and len(found[0].spans) == 4
-    assert not [f for f in run_rules(text, allow_names=("Kyiv",)) if f.rule == "name-variant"]
+    assert not [f for f in run_with_fakes(text, allow_names=("Kyiv",)) if f.rule == "name-variant"]
 
 
 def test_related_words_are_not_variants():
     text = "Russia and Russian officials met Ukraine and Ukrainian envoys in Europe and European capitals."
-    assert not [f for f in run_rules(text) if f.rule == "name-variant"]
+    assert not [f for f in run_with_fakes(text) if f.rule == "name-variant"]
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("Chen Wei spoke in China. Officials in China agreed with Chen.", "a country and a surname"),
+    ("Pham Minh Chinh presented the Plan. The Plan was approved, Pham said.", "a common word"),
+    ("The team flew from Paris to Parma. Parma won, and Paris lost.", "two cities"),
+    ("Cheng Li visited Chengdu. In Chengdu, Cheng met students.", "a longer word built on a shorter one"),
+    ("Chinese officials met African envoys. The Chinese and African delegations agreed.", "nationalities"),
+    ("Is Malaysian ChineseIs Malaysian Chinese in the race? Chinese voters decide.", "glued debris"),
+])
+def test_look_alikes_are_not_variants(text, why):
+    assert not [f for f in run_with_fakes(text) if f.rule == "name-variant"], why
+
+
+def test_a_variant_the_lm_prefers_is_reported():
+    text = ("The regional governor, Anna Kowalczyk, said the water would peak on Sunday. "
+            "Kowalczik promised new funds for the dikes.")
+    found = [f for f in run_with_fakes(text) if f.rule == "name-variant"]
+    assert len(found) == 1 and found[0].data["confirmed"].startswith("the language model expects")
 
 
 def test_number_mismatch(seed_text):
@@ -106,3 +137,50 @@ def test_two_named_subjects_are_two_things_not_one_claim():
     assert not different_subjects("There is no need to register.", "Prior to this, students had to register.")
     assert not different_subjects("Moscow says it has withdrawn all of its troops.",
                                   "NATO officials said Russia has not withdrawn any troops.")
+
+
+NEWS = ("Air traffic returned to 33 per cent of pre-pandemic levels. The airport expects traffic to recover to "
+        "67 per cent to 75 per cent of pre-pandemic levels in 2019.")
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    (NEWS, "a range"),
+    ("In 2019 the plant employed 1,200 local workers. In 2022 the plant employed 1,500 local workers.", "years"),
+    ("About 1,200 residents were moved on Monday. More than 1,500 residents were moved on Monday.", "qualifiers"),
+    ("Officials said 1,200 residents were moved in Dresden. Officials said 1,500 residents were moved in Leipzig.",
+     "places"),
+    ("It reported 46 new confirmed cases. A total of 288 confirmed cases were counted.", "new vs total"),
+    ("The park covers 69 square kilometers. The lake covers 35 square kilometers.", "a measure of what"),
+    ("One first prize, two second prizes and 10 excellence prizes went to universities. Five second prizes and "
+     "20 excellence prizes went to schools.", "a breakdown"),
+    ("Baidu has used 45 self-driving taxis. DiDi Chuxing has ordered 30 self-driving taxis.", "two subjects"),
+    ("The mint issued 8 grams of pure gold coins. It also issued 30 grams of pure silver coins.", "of what"),
+])
+def test_number_figures_of_different_claims_are_not_compared(text, why):
+    assert not [f for f in run_rules(text) if f.rule == "number-mismatch"], why
+
+
+def test_number_same_claim_same_time_is_compared():
+    text = ("About 1,200 residents were moved to schools overnight. Some 1,500 residents were moved to shelters "
+            "overnight, according to the fire service.")
+    found = [f for f in run_rules(text) if f.rule == "number-mismatch"]
+    assert len(found) == 1 and found[0].data["values"] == [1200.0, 1500.0]
+
+
+XINJIANG = ("Currently, Xinjiang has more than 330 grid-connected photovoltaic power plants with a total capacity "
+            "of 10.5 million kilowatts.")
+
+
+def test_a_sentence_beside_its_negated_copy_is_paired_and_a_repeat_is_not():
+    from checker.pairs import is_near_copy, select_pairs, sentence_keys
+
+    negated = XINJIANG.replace("has more", "does not have more")
+    for copy, want in ((negated, [(0, 1)]), (XINJIANG, [])):
+        texts = [XINJIANG, copy]
+        text = " ".join(texts)
+        spans = [(0, len(XINJIANG)), (len(XINJIANG) + 1, len(text))]
+        assert select_pairs(texts, sentence_keys(text, spans)) == want
+    assert is_near_copy(XINJIANG, negated) and not is_near_copy(XINJIANG, XINJIANG)
+    found = [f for f in run_with_fakes(f"{XINJIANG} {negated}") if f.rule == "contradiction"]
+    assert len(found) == 1 and found[0].sentences == [0, 1]
+    assert not [f for f in run_with_fakes(f"{XINJIANG} {XINJIANG}") if f.rule == "contradiction"]

@@ -1,12 +1,44 @@
-"""`name-variant`: one person or place spelled two ways in one article (Kiev/Kyiv, Zelensky/Zelenskyy)."""
+"""`name-variant`: one person or place spelled two ways in one article (Kiev/Kyiv, Zelensky/Zelenskyy).
+
+Near-identical capitalised words are candidates; a candidate is reported only once it is confirmed: GeoNames
+knows both spellings as one place, or they are a known transliteration pair, or the language model, asked at
+one spelling in the context the LM pass read it, strongly prefers the other. Candidates that are not two
+spellings of one name are dropped first: a common word ("Chief"/"Chen", "Plan"/"Pham"), a nationality
+("Chinese"), a longer word built on a shorter one ("Cheng"/"Chengdu"), MT debris glued to the next word
+("ChineseIs"), and two different known places ("Henan"/"Hunan").
+"""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 
+from checker.features import visible_start
 from checker.findings import Finding
-from checker.names import edit_distance, is_derivation, mentions, zipf
+from checker.names import Mention, edit_distance, is_derivation, mentions, zipf
+from checker.places import is_nationality, is_place, same_place
 from checker.rules.base import Context, Rule, RuleInfo, register
+
+COMMON = 4.5  # Zipf frequency from which a word is an ordinary English word first ("Chief", "Road", "Navy")
+MARGIN = 2.0  # nats by which the LM must prefer the other spelling (about 7 times as likely)
+MAX_PAIRS = 20  # candidates asked of the LM per article: the cost stays linear
+# transliterations that agencies themselves print both ways, so context cannot pick one
+KNOWN = {frozenset(p) for p in (("Zelensky", "Zelenskyy"), ("Zelensky", "Zelenskiy"), ("Zelenskyy", "Zelenskiy"),
+                                ("Navalny", "Navalnyy"), ("Medvedev", "Medvedew"))}
+
+
+def candidate(a: str, b: str) -> bool:
+    """Close enough to be one name spelt two ways, and not one of the look-alikes that are two words."""
+    if a[0] != b[0] or min(len(a), len(b)) < 4 or is_derivation(a, b):
+        return False
+    if edit_distance(a, b, 2) > 2:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    if long_.startswith(short) and len(long_) - len(short) >= 2:
+        return False  # "Cheng"/"Chengdu", "Consul"/"Consular": a longer word, not a second spelling
+    if any(c.isupper() for w in (a, b) for c in w[1:]) and a.lower() != b.lower():
+        return False  # "ChineseIs": a sentence glued to the next by the feed
+    return not (zipf(a) >= COMMON or zipf(b) >= COMMON or is_nationality(a) or is_nationality(b))
 
 
 @register
@@ -15,39 +47,93 @@ class NameVariant(Rule):
         "name-variant", "Name variant", "warning",
         "The same name is spelled two ways in one article.",
         (
-            "Capitalised names are compared pairwise; two different spellings within edit distance 2 that share "
-            "their first letter (Kiev/Kyiv, Zelensky/Zelenskyy, Kuleva/Kuleba) are reported with every occurrence. "
-            "Related words (Russia/Russian) and pairs of ordinary English words are not. House spellings can be "
-            "allowed in the configuration."
+            "Capitalised names within two letters of each other that share their first letter are candidates "
+            "(Kiev/Kyiv, Zelensky/Zelenskyy, Kuleva/Kuleba). Common words, nationalities, a longer word built on a "
+            "shorter one and two different known places are dropped; a candidate is reported when GeoNames knows "
+            "both spellings as one place, when they are a known transliteration pair, or when the language model, "
+            "asked at one spelling, strongly prefers the other there. House spellings can be allowed in the "
+            "configuration."
         ),
     ),)
+    needs = ("lm",)
 
     def run(self, ctx: Context) -> list[Finding]:
         allow = ctx.settings.allow
         ments = [m for m in mentions(ctx.document.text, [(s.id, s.start, s.end) for s in ctx.prose])
                  if not m.initial or zipf(m.text) < 4.0]
-        by_name = defaultdict(list)
+        by_name: dict[str, list[Mention]] = defaultdict(list)
         for m in ments:
             by_name[m.text].append(m)
         names = sorted(by_name)
-        out, used = [], set()
+        pairs: list[tuple[str, str]] = []
         for i, a in enumerate(names):
             for b in names[i + 1:]:
-                if a[0] != b[0] or {a, b} & used or a.lower() in allow or b.lower() in allow:
+                if b[0] != a[0]:
+                    break  # sorted: no later name shares the first letter (keeps this linear in practice)
+                if a.lower() in allow or b.lower() in allow or not candidate(a, b):
                     continue
-                if min(len(a), len(b)) < 4 or is_derivation(a, b):
-                    continue
-                if zipf(a) >= 4.0 and zipf(b) >= 4.0:
-                    continue
-                d = edit_distance(a, b, 2)
-                if d > 2 or (d == 2 and min(len(a), len(b)) < 4):
-                    continue
-                occ = sorted(by_name[a] + by_name[b], key=lambda m: m.start)
-                counts = f"“{a}” ×{len(by_name[a])}, “{b}” ×{len(by_name[b])}"
-                out.append(Finding(
-                    self.id, self.infos[0].default_severity,
-                    f"Name spelled two ways: {counts}. Pick one spelling.",
-                    sorted({m.sentence for m in occ}), occ[0].start, occ[0].end, 1.0 - d / 10,
-                    spans=[(m.start, m.end) for m in occ], data={"variants": [a, b]}))
-                used |= {a, b}
+                if is_place(a) and is_place(b) and not same_place(a, b):
+                    continue  # two places GeoNames knows apart ("Henan"/"Hunan")
+                pairs.append((a, b))
+        confirmed = {p: why for p in pairs if (why := self.known(*p))}
+        asked = [p for p in pairs if p not in confirmed][:MAX_PAIRS]
+        confirmed |= self.asked_lm(ctx, asked, by_name)
+        out, used = [], set()
+        for a, b in pairs:
+            if (a, b) not in confirmed or {a, b} & used:
+                continue
+            occ = sorted(by_name[a] + by_name[b], key=lambda m: m.start)
+            counts = f"“{a}” ×{len(by_name[a])}, “{b}” ×{len(by_name[b])}"
+            d = edit_distance(a, b, 2)
+            out.append(Finding(
+                self.id, self.infos[0].default_severity,
+                f"Name spelled two ways: {counts} ({confirmed[(a, b)]}). Pick one spelling.",
+                sorted({m.sentence for m in occ}), occ[0].start, occ[0].end, 1.0 - d / 10,
+                spans=[(m.start, m.end) for m in occ], data={"variants": [a, b], "confirmed": confirmed[(a, b)]}))
+            used |= {a, b}
         return out
+
+    @staticmethod
+    def known(a: str, b: str) -> str:
+        if same_place(a, b):
+            return "one place in GeoNames"
+        return "a known transliteration pair" if frozenset((a, b)) in KNOWN else ""
+
+    @staticmethod
+    def asked_lm(ctx: Context, pairs: list[tuple[str, str]], by_name: dict[str, list[Mention]]
+                 ) -> dict[tuple[str, str], str]:
+        """Ask the LM at each spelling's first use what it expects there; a pair is confirmed when, at one
+        spelling, the other is among its proposals and at least MARGIN nats likelier than what is written."""
+        lm_out = ctx.lm
+        if not pairs or lm_out is None or ctx.models is None:
+            return {}
+        text = ctx.document.text
+        starts = [visible_start(text, t) for t in lm_out.tokens]
+        queries: list[tuple[tuple[str, str], str, str, int, float]] = []  # (pair, written, other, token, surprisal)
+        for a, b in pairs:
+            for written, other in ((a, b), (b, a)):
+                m = by_name[written][0]
+                i = bisect.bisect_left(starts, m.start)
+                if i >= len(starts) or starts[i] != m.start:
+                    continue  # a name starting inside a token cannot be asked where it starts
+                actual = _surprisal(lm_out.tokens, starts, i, m.end)
+                queries.append(((a, b), written, other, i, actual))
+        initials = [q[1][0] for q in queries]
+        proposals = ctx.models.lm.propose_at(
+            lm_out, [q[3] for q in queries],
+            keep=lambda k, piece: piece.replace("▁", " ").strip()[:1] == initials[k])
+        out: dict[tuple[str, str], str] = {}
+        for (pair, written, other, _i, actual), words in zip(queries, proposals):
+            cost = min((v for w, v in words if w == other), default=None)
+            if cost is not None and actual - cost >= MARGIN and pair not in out:
+                out[pair] = f"the language model expects “{other}” where “{written}” is written"
+        return out
+
+
+def _surprisal(tokens: list, starts: list[int], i: int, end: int) -> float:
+    """The written name's surprisal: its tokens from `i` up to the end of the name."""
+    total, j = 0.0, i
+    while j < len(tokens) and starts[j] < end:
+        total += tokens[j].surprisal
+        j += 1
+    return total

@@ -10,11 +10,16 @@ import re
 
 from checker.findings import Finding
 from checker.names import mentions
+from checker.places import is_nationality
 from checker.rules.base import Context, Rule, RuleInfo, register
 
 MAX_GAP = 200  # characters between the two mentions; the rule also wants at most 12 words there
 TARGET_PREP = {"on", "against", "upon", "at", "toward", "towards", "over"}
 CLAUSE_BREAK = re.compile(r"[,;:—–()“”\"]|\b(?:and|but|while|whereas|who|which|after|before|because|although)\b")
+RUN_LEFT = re.compile(r"(?:[A-Z][\w’'-]*[ \t]+)+$")  # capitalised words just before a mention, same line
+RUN_RIGHT = re.compile(r"(?:[ \t]+[A-Z][\w’'-]*)+")
+GLUED = re.compile(r"[a-z][A-Z]|\n")  # "BiaiHas", a headline run into its body: MT debris, not a clause
+NEXT_WORD = re.compile(r"\s*([A-Za-z’']+)")
 VERBISH = re.compile(r"^(?:\w+(?:ing|ed|es|s)|said|told|met|hit|sent|put|set|cut|won|lost|beat|sued|fired|urged|"
                      r"will|would|could|may|might|must|can|to)$")
 
@@ -31,6 +36,24 @@ class SelfReference(Rule):
         ),
     ),)
 
+    @staticmethod
+    def whole_name(text: str, start: int, end: int) -> tuple[int, int]:
+        """The full run of capitalised words a mention belongs to: "Hong Kong", "National Hurricane Center"."""
+        left = RUN_LEFT.search(text, max(0, start - 80), start)
+        right = RUN_RIGHT.match(text, end)
+        return (left.start() if left else start), (right.end() if right else end)
+
+    @staticmethod
+    def modifier(text: str, end: int) -> bool:
+        """Used as a modifier, not an actor or a target: "African countries", "Hong Kong people", "Iran's force"."""
+        if text[end:end + 2] in ("’s", "'s"):
+            return True
+        nxt = NEXT_WORD.match(text, end)
+        word = nxt.group(1) if nxt else ""
+        return bool(word) and word[0].islower() and not VERBISH.match(word.lower()) and word.lower() not in (
+            *TARGET_PREP, "and", "or", "as", "in", "of", "for", "with", "from", "by", "that", "who", "which", "has",
+            "had", "have", "is", "was", "were", "are", "be", "been", "did", "does", "do", "not", "also", "again")
+
     def run(self, ctx: Context) -> list[Finding]:
         text = ctx.document.text
         out = []
@@ -40,22 +63,26 @@ class SelfReference(Rule):
                 for b in ms[i + 1:]:
                     if b.start - a.end > MAX_GAP:
                         break  # mentions are in text order: the rest are further away (keeps this linear)
-                    if a.text != b.text:
+                    if a.text != b.text or is_nationality(a.text):
+                        continue  # "African countries … African problems": a people, not one actor
+                    wa, wb = self.whole_name(text, a.start, a.end), self.whole_name(text, b.start, b.end)
+                    if text[wa[0]:wa[1]] != text[wb[0]:wb[1]] or wa[1] >= wb[0]:
+                        continue  # "Hurricane Center" … "Hurricane Hannah": two names; one run: one name
+                    if self.modifier(text, wa[1]) or self.modifier(text, wb[1]):
                         continue
-                    between = text[a.end:b.start]
+                    between = text[wa[1]:wb[0]]
+                    if GLUED.search(between):
+                        continue
                     words = re.findall(r"[\w’']+", between.lower())
                     if not words or len(words) > 12 or CLAUSE_BREAK.search(between):
                         continue
-                    if text[a.end:a.end + 2] in ("’s", "'s"):
-                        continue  # "Britain’s PM … Britain": possessive, not an agent
                     has_verb = any(VERBISH.match(w) for w in words[:3])
                     target = words[-1] in TARGET_PREP or (len(words) >= 1 and VERBISH.match(words[-1]) is not None
                                                            and words[-1] not in ("to", "will", "would"))
                     if has_verb and target:
                         out.append(Finding(
                             self.id, self.infos[0].default_severity,
-                            f"“{a.text}” is both the one acting and the target in “{text[a.start:b.end]}”; "
-                            "a name was probably mistranslated.",
-                            [s.id], a.start, b.end, 0.9, spans=[(a.start, a.end), (b.start, b.end)],
-                            data={"name": a.text}))
+                            f"“{text[wa[0]:wa[1]]}” is both the one acting and the target in "
+                            f"“{text[wa[0]:wb[1]]}”; a name was probably mistranslated.",
+                            [s.id], wa[0], wb[1], 0.9, spans=[wa, wb], data={"name": text[wa[0]:wa[1]]}))
         return out
