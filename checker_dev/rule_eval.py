@@ -7,9 +7,10 @@ The articles are the WMT20/21 zh→en MQM translations of the `dev` documents (`
 translations of a document in one split; 460 articles), checked as translated by the shipped engine (every rule,
 the real models). Nothing is edited, so a finding is right only when an editor should act on it: the committed
 sample (`checker_dev/data/rule_sample.tsv`, at most 30 findings per rule drawn with a fixed seed, all if fewer)
-holds a human reading of each (`true`/`false` and why). The trivial baseline is "no finding": 0 per 50 articles,
-no precision to speak of, and every real error missed. Findings are cached per article under
-`$CHECKER_CACHE/rule-eval/<signature>/`, so a run continues where it stopped.
+holds a human reading of each (`true`/`false` and why; `rule_sample_5dde631.tsv` is the first reading, of the
+rules as designed on `calib` at commit 5dde631, before the fixes its false findings prompted). The trivial
+baseline is "no finding": 0 per 50 articles, no precision to speak of, and every real error missed. Findings are
+cached per article under `$CHECKER_CACHE/rule-eval/<signature and code>/`, so a run continues where it stopped.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from checker.signature import short_signature
 from checker_dev import newsnli
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "rule_sample.tsv"
+CHECKER = Path(__file__).resolve().parent.parent / "checker"
 PER_RULE = 30
 FIELDS = ("rule", "article", "finding", "verdict", "why", "sentences")
 
@@ -47,7 +49,9 @@ def findings(limit: int | None = None) -> tuple[list[dict], int, str]:
     setup_process()
     engine = load_engine()
     sig = short_signature(engine.signature())
-    folder = cache_dir() / "rule-eval" / hashlib.sha256(sig.encode()).hexdigest()[:16]
+    # the signature names models, thresholds and switches, not the rules' code: that goes into the cache key too
+    code = b"".join(f.read_bytes() for f in sorted(CHECKER.rglob("*.py")))
+    folder = cache_dir() / "rule-eval" / hashlib.sha256(sig.encode() + code).hexdigest()[:16]
     folder.mkdir(parents=True, exist_ok=True)
     arts = articles()[:limit]
     out: list[dict] = []
@@ -69,6 +73,38 @@ def findings(limit: int | None = None) -> tuple[list[dict], int, str]:
                 print(f"  checked {done} articles ({time.perf_counter() - t0:.0f} s)", flush=True)
         out += rows
     return out, len(arts), sig
+
+
+TRAIN_SAMPLE = Path(__file__).resolve().parent / "data" / "name_variant_train_sample.tsv"
+
+
+def name_variant_on(split: str) -> list[dict]:
+    """`name-variant` alone on a split (a second held-apart reading: `train` articles were never read while the
+    rule was built). Articles without a candidate pair skip the LM pass."""
+    from checker.findings import SentenceResult
+    from checker.ingest import Document
+    from checker.names import mentions, zipf
+    from checker.places import is_place, same_place
+    from checker.rules import Context
+    from checker.rules.name_variant import NameVariant, candidate
+    from checker.segment import segment
+    from checker.settings import Settings
+
+    setup_process()
+    engine = load_engine(Settings(disabled=frozenset({"contradiction", "conflicting-claims", "garbled"})))
+    rule, out = NameVariant(), []
+    for a in [a for a in newsnli.mqm_articles() if a.split == split]:
+        sents = [SentenceResult.of(x) for x in segment(a.text)]
+        spans = [(x.id, x.start, x.end) for x in sents if x.kind == "sentence"]
+        names = sorted({m.text for m in mentions(a.text, spans) if not m.initial or zipf(m.text) < 4.0})
+        if not any(candidate(x, y) and not (is_place(x) and is_place(y) and not same_place(x, y))
+                   for i, x in enumerate(names) for y in names[i + 1:]):
+            continue
+        ctx = Context(Document(a.text, name_of(a), "0" * 64), sents, engine.models, Settings(),
+                      lm=engine.models.lm.score(a.text))
+        out += [{"rule": f.rule, "article": name_of(a), "finding": f.message,
+                 "sentences": " ‖ ".join(sents[i].text for i in f.sentences)} for f in rule.run(ctx)]
+    return out
 
 
 def read_sample() -> dict[tuple[str, str, str], dict]:
@@ -94,7 +130,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sample", action="store_true", help="add the drawn findings not yet read to the sample file")
     ap.add_argument("--limit", type=int, help="only the first N articles (a quick look; not the table)")
+    ap.add_argument("--name-variant-train", action="store_true",
+                    help="name-variant alone on the `train` articles, against its committed reading (~6 min)")
     args = ap.parse_args()
+    if args.name_variant_train:
+        import random
+
+        rows = name_variant_on("train")
+        random.Random("name-variant").shuffle(rows)
+        with TRAIN_SAMPLE.open(encoding="utf-8", newline="") as fh:
+            read_train = {(r["article"], r["finding"]): r["verdict"] for r in csv.DictReader(fh, delimiter="\t")}
+        verdicts = [read_train.get((r["article"], r["finding"])) for r in rows[:PER_RULE]]
+        print(f"name-variant on {sum(a.split == 'train' for a in newsnli.mqm_articles())} train articles: "
+              f"{len(rows)} findings; read {sum(v is not None for v in verdicts)} of the first {PER_RULE} drawn, "
+              f"{sum(v == 'true' for v in verdicts)} true")
+        return
     rows, n, sig = findings(args.limit)
     read = read_sample()
     drawn = draw(rows)

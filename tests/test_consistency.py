@@ -63,7 +63,8 @@ def test_inserted_denial_contradicts_mobilisation_and_is_linked(checker, seed_te
 
 
 def test_changed_troop_count_and_kyiv(checker, seed_text):
-    text = seed_text.replace("Polish Prime Minister", "Officials in Kyiv said 1,200 British troops are ready. "
+    text = seed_text.replace("Polish Prime Minister", "Officials in Kyiv said some 1,200 British troops are currently "
+                             "in Eastern European countries. "
                              "Polish Prime Minister", 1)
     report = check_text(checker, text)
     rules = {f.rule for f in report.findings}
@@ -121,8 +122,9 @@ def test_flip_recall_per_kind_sample(checker):
 @needs_shared("data/mqm-news-zhen")
 def test_false_alarms_on_real_news_dev_articles(checker):
     """Pairs the rule selects in the 460 held-apart MQM news articles: `contradiction` findings at the shipped
-    threshold: the issue's budget, 1 per 50 articles (9). The threshold keeps calib within it at 90 % confidence;
-    dev gives 7 in fp32 and bf16 (stage 9; stage 7: 8 and 9, and 11 at its point-estimate threshold)."""
+    thresholds (near copies their own): the issue's budget, 1 per 50 articles (9). The threshold keeps calib within
+    it at 90 % confidence; dev gave 7 in fp32 and bf16 (stage 9; stage 7: 8 and 9, and 11 at its point-estimate
+    threshold), and gives 8 in bf16 since near copies are paired."""
     from checker.attribution import different_sources, source_of
     from checker_dev import newsnli
 
@@ -130,11 +132,13 @@ def test_false_alarms_on_real_news_dev_articles(checker):
     assert len(arts) == 460
     pairs = [(p, h) for a in arts for p, h in newsnli.rule_pairs(a.text)
              if not different_sources(source_of(p), source_of(h))]
+    from checker_dev.flip_eval import threshold_for
+
     nli = checker.models.nli
     fwd = nli.predict(pairs)
     bwd = nli.predict([(h, p) for p, h in pairs])
-    findings = sum(max(a[2], b[2]) >= nli.threshold for a, b in zip(fwd, bwd))
-    assert findings <= 9, findings
+    findings = sum(max(a[2], b[2]) >= threshold_for(nli, [p, h], (0, 1)) for (p, h), a, b in zip(pairs, fwd, bwd))
+    assert findings <= 9, findings  # 8 with the near copies (0.87 per 50; `python -m checker_dev.flip_eval`)
 
 
 @pytest.mark.parametrize(("old", "new"), [("has more", "does not have more"), ("330", "350")])
@@ -149,3 +153,16 @@ def test_an_identical_repeat_is_no_contradiction(checker):
     original = "Russia has mobilized more than 100,000 troops on its border with Ukraine."
     report = check_text(checker, f"{original} {original}")
     assert not [f for f in report.findings if f.rule in ("contradiction", "conflicting-claims")]
+
+
+@pytest.mark.parametrize(("insert", "pair", "how"), [
+    ("Officials in Kyiv agreed.", {"Kiev", "Kyiv"}, "one place in GeoNames"),
+    ("Zelenskyy thanked the allies.", {"Zelensky", "Zelenskyy"}, "a known transliteration pair"),
+    ("Later, Kuleba met the press in Brussels.", {"Kuleva", "Kuleba"}, "the language model expects"),
+])
+def test_known_name_variants_are_still_found(checker, seed_text, insert, pair, how):
+    """The true variants name-variant must keep while it drops look-alikes (tests/test_rules.py)."""
+    text = seed_text.replace("Polish Prime Minister", f"{insert} Polish Prime Minister", 1)
+    found = [f for f in check_text(checker, text).findings if f.rule == "name-variant"]
+    assert [set(f.data["variants"]) for f in found] == [pair]
+    assert found[0].data["confirmed"].startswith(how)

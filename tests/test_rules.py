@@ -71,7 +71,8 @@ def test_a_variant_the_lm_prefers_is_reported():
 
 
 def test_number_mismatch(seed_text):
-    text = seed_text + "\n\nLondon said some 1,200 British troops are already in the region.\n"
+    """The seed's "some 1,150 British troops currently in Eastern European countries", told again with 1,200."""
+    text = seed_text + "\n\nLondon said some 1,200 British troops are currently in Eastern European countries.\n"
     found = [f for f in run_rules(text) if f.rule == "number-mismatch"]
     assert len(found) == 1
     assert found[0].data == {"phrase": "british troops", "values": [1150.0, 1200.0]}
@@ -154,6 +155,8 @@ NEWS = ("Air traffic returned to 33 per cent of pre-pandemic levels. The airport
     ("One first prize, two second prizes and 10 excellence prizes went to universities. Five second prizes and "
      "20 excellence prizes went to schools.", "a breakdown"),
     ("Baidu has used 45 self-driving taxis. DiDi Chuxing has ordered 30 self-driving taxis.", "two subjects"),
+    ("The average person eats at least 50,000 plastic particles a year. A single tea bag released more than "
+     "11,600 plastic particles in the test.", "figures of two different things"),
     ("The mint issued 8 grams of pure gold coins. It also issued 30 grams of pure silver coins.", "of what"),
 ])
 def test_number_figures_of_different_claims_are_not_compared(text, why):

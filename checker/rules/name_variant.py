@@ -11,6 +11,7 @@ spellings of one name are dropped first: a common word ("Chief"/"Chen", "Plan"/"
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 
 from checker.features import visible_start
@@ -21,6 +22,7 @@ from checker.rules.base import Context, Rule, RuleInfo, register
 
 COMMON = 4.5  # Zipf frequency from which a word is an ordinary English word first ("Chief", "Road", "Navy")
 MARGIN = 2.0  # nats by which the LM must prefer the other spelling (about 7 times as likely)
+LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 MAX_PAIRS = 20  # candidates asked of the LM per article: the cost stays linear
 # transliterations that agencies themselves print both ways, so context cannot pick one
 KNOWN = {frozenset(p) for p in (("Zelensky", "Zelenskyy"), ("Zelensky", "Zelenskiy"), ("Zelenskyy", "Zelenskiy"),
@@ -59,8 +61,10 @@ class NameVariant(Rule):
 
     def run(self, ctx: Context) -> list[Finding]:
         allow = ctx.settings.allow
-        ments = [m for m in mentions(ctx.document.text, [(s.id, s.start, s.end) for s in ctx.prose])
+        text = ctx.document.text
+        ments = [m for m in mentions(text, [(s.id, s.start, s.end) for s in ctx.prose])
                  if not m.initial or zipf(m.text) < 4.0]
+        lower = set(LOWER_WORD.findall(text))  # a spelling the article also writes in lower case is a word
         by_name: dict[str, list[Mention]] = defaultdict(list)
         for m in ments:
             by_name[m.text].append(m)
@@ -72,6 +76,8 @@ class NameVariant(Rule):
                     break  # sorted: no later name shares the first letter (keeps this linear in practice)
                 if a.lower() in allow or b.lower() in allow or not candidate(a, b):
                     continue
+                if a.lower() in lower or b.lower() in lower:
+                    continue  # "Shanghai Soap" beside "soap maker": the ordinary word, capitalised in a name
                 if is_place(a) and is_place(b) and not same_place(a, b):
                     continue  # two places GeoNames knows apart ("Henan"/"Hunan")
                 pairs.append((a, b))

@@ -22,7 +22,8 @@ NUM_PHRASE = re.compile(
     r"percent|children|aircraft|equipment))\b")
 UNITS = {"percent", "per", "cent", "percentage", "points", "square", "kilometers", "kilometres", "km", "meters",
          "metres", "miles", "tons", "tonnes", "acres", "hectares", "mu", "yuan", "dollars", "euros", "pounds", "yen",
-         "rubles", "grams", "kilograms", "kg", "liters", "litres", "degrees", "times", "units", "pieces"}
+         "rubles", "grams", "kilograms", "kg", "liters", "litres", "degrees", "times", "units", "pieces", "us", "hk",
+         "rmb", "usd"}
 SKIP_WORDS = {"years", "days", "hours", "minutes", "months", "weeks", "times", "seconds"}
 STOP = {"of", "the", "a", "an", "more", "than", "some", "about", "around", "nearly", "over", "at", "least",
         "almost", "up", "to", "currently", "already"}  # "new" stays: 46 new cases and 288 cases are two counts
@@ -35,6 +36,17 @@ def _value(num: str, scale: str | None) -> float:
 
 OF_TAIL_RE = re.compile(r"\s+of\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)")  # "grams of pure gold": the head noun
 NUMBER_RE = re.compile(r"(?<![\w.,])\d[\d,.]*")
+WORD = re.compile(r"[A-Za-z][\w’'-]+")
+CONTEXT_WORDS = 8  # words on each side of a figure that say what it counts
+SHARED_CONTEXT = 1  # of them the two sentences must share: the same thing, told twice
+DIRECTION = frozenset({"up", "down", "flat", "higher", "lower", "rose", "fell", "gained", "lost", "increased",
+                       "decreased", "unchanged", "rising", "falling"})
+CONTEXT_STOP = frozenset({
+    "the", "a", "an", "of", "to", "and", "in", "on", "at", "for", "by", "with", "from", "as", "that", "this", "its",
+    "their", "his", "her", "is", "are", "was", "were", "has", "have", "had", "be", "been", "will", "would", "said",
+    "says", "also", "it", "they", "he", "she", "which", "who", "while", "than", "more", "about", "some", "over",
+    "least", "nearly", "around", "up", "total", "among", "them", "there", "those", "these", "such", "other", "into",
+    "after", "before", "since", "according", "per", "cent", "percent", "each", "every", "all", "both", "not"})
 ENUMERATION = 3  # figures in one sentence from which it reads as a breakdown ("one first prize, two second …")
 TOTAL_RE = re.compile(r"\b(?:a total of|in total|total|cumulative(?:ly)?|altogether|in all|so far|as of|"
                       r"accumulated)\b", re.I)
@@ -68,6 +80,7 @@ class Figure:
     total: bool  # a running total ("a total of", "as of"), not a count of one event
     verb: str  # the predicate right after the phrase ("were moved"), when there is one
     subjects: frozenset[str]
+    around: frozenset[str]  # content words within a few words of the figure: what it is a figure of
     enumeration: bool
     years: frozenset[str]
     dates: frozenset[str]
@@ -80,8 +93,13 @@ class Figure:
             return False
         if self.qualifier != other.qualifier or self.total != other.total:
             return False
-        if self.verb and other.verb and self.verb != other.verb:
+        if self.verb != other.verb:  # "673 contacts were released" / "11,762 contacts are under observation"
             return False
+        if len(self.around & other.around) < SHARED_CONTEXT:
+            return False  # "50,000 particles a year per person" / "11.6 billion particles from one tea bag"
+        da, db = self.around & DIRECTION, other.around & DIRECTION
+        if da and db and not da & db:
+            return False  # "668 stocks closed up" / "222 stocks closed down": two counts of a breakdown
         if different_subjects(set(self.subjects), set(other.subjects)) or (
                 self.subjects and other.subjects and not (self.subjects <= other.subjects or
                                                           other.subjects <= self.subjects)):
@@ -103,9 +121,12 @@ def figure(text: str, m: re.Match[str], start: int, end: int, sentence: int) -> 
     verb = VERB_RE.match(text, m.end(), end)
     sentence_text = text[start:end]
     figures = [n for n in NUMBER_RE.findall(sentence_text) if not YEAR_RE.fullmatch(n)]
+    key_words = set(m.group("phrase").lower().split()) | set(verb.group(1).lower().split() if verb else ())
+    near = WORD.findall(text[start:m.start()])[-CONTEXT_WORDS:] + WORD.findall(text[m.end():end])[:CONTEXT_WORDS]
+    around = frozenset(w.lower() for w in near if w.lower() not in CONTEXT_STOP and w.lower() not in key_words)
     return Figure(_value(m.group("num"), m.group("scale")), m, sentence, qualifier, in_range,
                   bool(TOTAL_RE.search(text, max(start, m.start() - 30), m.start())),
-                  verb.group(1).split()[-1] if verb else "", frozenset(subject_names(sentence_text)),
+                  verb.group(1).split()[-1] if verb else "", frozenset(subject_names(sentence_text)), around,
                   len(figures) + len(ENUM_WORDS.findall(sentence_text)) >= ENUMERATION,
                   frozenset(YEAR_RE.findall(rest)), frozenset(d.lower() for d in DATE_RE.findall(rest)),
                   frozenset(p for p in PLACE_RE.findall(rest) if p.split()[0] not in months))

@@ -10,18 +10,26 @@ import re
 
 from checker.findings import Finding
 from checker.names import mentions
+from checker.pairs import CALENDAR
 from checker.places import is_nationality
 from checker.rules.base import Context, Rule, RuleInfo, register
 
 MAX_GAP = 200  # characters between the two mentions; the rule also wants at most 12 words there
 TARGET_PREP = {"on", "against", "upon", "at", "toward", "towards", "over"}
 CLAUSE_BREAK = re.compile(r"[,;:—–()“”\"]|\b(?:and|but|while|whereas|who|which|after|before|because|although)\b")
-RUN_LEFT = re.compile(r"(?:[A-Z][\w’'-]*[ \t]+)+$")  # capitalised words just before a mention, same line
+RUN_LEFT = re.compile(r"(?<![\w’'-])(?:[A-Z][\w’'-]*[ \t]+)+$")  # capitalised words just before a mention, same line
 RUN_RIGHT = re.compile(r"(?:[ \t]+[A-Z][\w’'-]*)+")
 GLUED = re.compile(r"[a-z][A-Z]|\n")  # "BiaiHas", a headline run into its body: MT debris, not a clause
 NEXT_WORD = re.compile(r"\s*([A-Za-z’']+)")
 VERBISH = re.compile(r"^(?:\w+(?:ing|ed|es|s)|said|told|met|hit|sent|put|set|cut|won|lost|beat|sued|fired|urged|"
                      r"will|would|could|may|might|must|can|to)$")
+
+
+def repeated(text: str, a: int, b: int, words: int = 3) -> bool:
+    """The second mention starts the same run of words as the first: a phrase the feed or the MT printed twice
+    ("World Declaration on cloth merchants World Declaration on cloth merchants"), not an agent and a target."""
+    first = re.findall(r"[\w’']+", text[a:a + 120])[:words]
+    return len(first) == words and re.findall(r"[\w’']+", text[b:b + 120])[:words] == first
 
 
 @register
@@ -63,15 +71,15 @@ class SelfReference(Rule):
                 for b in ms[i + 1:]:
                     if b.start - a.end > MAX_GAP:
                         break  # mentions are in text order: the rest are further away (keeps this linear)
-                    if a.text != b.text or is_nationality(a.text):
-                        continue  # "African countries … African problems": a people, not one actor
+                    if a.text != b.text or is_nationality(a.text) or a.text in CALENDAR:
+                        continue  # "African countries … African problems": a people, not one actor; "July 25 … July 26"
                     wa, wb = self.whole_name(text, a.start, a.end), self.whole_name(text, b.start, b.end)
                     if text[wa[0]:wa[1]] != text[wb[0]:wb[1]] or wa[1] >= wb[0]:
                         continue  # "Hurricane Center" … "Hurricane Hannah": two names; one run: one name
                     if self.modifier(text, wa[1]) or self.modifier(text, wb[1]):
                         continue
                     between = text[wa[1]:wb[0]]
-                    if GLUED.search(between):
+                    if GLUED.search(between) or repeated(text, wa[0], wb[0]):
                         continue
                     words = re.findall(r"[\w’']+", between.lower())
                     if not words or len(words) > 12 or CLAUSE_BREAK.search(between):
