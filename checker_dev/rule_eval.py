@@ -107,6 +107,25 @@ def name_variant_on(split: str) -> list[dict]:
     return out
 
 
+def model_free_counts(split: str = "dev") -> dict[str, int]:
+    """Findings of the rules that need no model, on a split's articles: the same loop works on older rule code."""
+    from checker.findings import SentenceResult
+    from checker.ingest import Document
+    from checker.rules import Context, all_rules
+    from checker.segment import segment
+    from checker.settings import Settings
+
+    rules = [cls() for cls in all_rules().values() if not cls.needs]
+    counts: dict[str, int] = {rid: 0 for rule in rules for rid in rule.ids()}
+    for a in [a for a in newsnli.mqm_articles() if a.split == split]:
+        sents = [SentenceResult.of(x) for x in segment(a.text)]
+        ctx = Context(Document(a.text, name_of(a), "0" * 64), sents, None, Settings())
+        for rule in rules:
+            for f in rule.run(ctx):
+                counts[f.rule] += 1
+    return dict(sorted(counts.items()))
+
+
 def read_sample() -> dict[tuple[str, str, str], dict]:
     if not SAMPLE.exists():
         return {}
@@ -130,9 +149,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sample", action="store_true", help="add the drawn findings not yet read to the sample file")
     ap.add_argument("--limit", type=int, help="only the first N articles (a quick look; not the table)")
+    ap.add_argument("--model-free", action="store_true",
+                    help="only count the findings of the rules that need no model (fast; run against an older "
+                         "checker/ with PYTHONPATH=<worktree> python checker_dev/rule_eval.py --model-free)")
     ap.add_argument("--name-variant-train", action="store_true",
                     help="name-variant alone on the `train` articles, against its committed reading (~6 min)")
     args = ap.parse_args()
+    if args.model_free:
+        print(json.dumps(model_free_counts(), indent=1))
+        return
     if args.name_variant_train:
         import random
 
