@@ -21,6 +21,22 @@ def register_scorer(name: str) -> Callable[[type], type]:
     return deco
 
 
+class Identified:
+    """What every scorer reads from its model file the same way: operating points, name, version, sha256, LM."""
+
+    threshold: float
+    warning: float
+    name: str
+    version: str
+    sha256: str
+    trained_on: dict[str, Any] | None
+
+    def identify(self, spec: dict[str, Any], sha256: str, default_name: str) -> None:
+        self.threshold, self.warning = float(spec["threshold"]), float(spec["warning"])
+        self.name, self.version = spec.get("name", default_name), str(spec.get("version", "1"))
+        self.sha256, self.trained_on = sha256, trained_on(spec)
+
+
 def trained_on(spec: dict[str, Any]) -> dict[str, Any] | None:
     """The LM a model file says it was trained on (name, GGUF sha256, hidden size), checked at load."""
     lm = spec.get("lm")

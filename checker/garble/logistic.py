@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from checker.features import FEATURES, most_surprising_window, sentence_features, span_tokens, visible_start
-from checker.garble.base import register_scorer, trained_on, whole_words
+from checker.garble.base import Identified, register_scorer, whole_words
 from checker.parts import ArticleScores, GarbleVerdict
 
 LOCAL = {"max3_adj", "max5_adj", "max_adj"}
@@ -26,7 +26,7 @@ def reason(text: str, span: tuple[int, int] | None, contributions: dict[str, flo
 
 
 @register_scorer("logistic-surprisal")
-class LogisticGarbleScorer:
+class LogisticGarbleScorer(Identified):
     """Monotone logistic regression over surprisal features, fitted on TED MQM + synthetic garbles."""
 
     wants_hidden = False
@@ -38,12 +38,7 @@ class LogisticGarbleScorer:
             raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
         self.mean, self.scale, self.coef = spec["mean"], spec["scale"], spec["coef"]
         self.intercept: float = spec["intercept"]
-        self.threshold: float = spec["threshold"]
-        self.warning: float = spec["warning"]
-        self.name: str = spec.get("name", "garble-lr")
-        self.version: str = str(spec.get("version", "1"))
-        self.sha256 = sha256
-        self.trained_on = trained_on(spec)
+        self.identify(spec, sha256, "garble-lr")
 
     def _z(self, row: dict[str, float]) -> list[float]:
         return [c * (row[f] - m) / s for f, c, m, s in zip(self.features, self.coef, self.mean, self.scale)]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from checker.features import FEATURES, sentence_features, span_tokens, visible_start
-from checker.garble.base import register_scorer, trained_on, whole_words
+from checker.garble.base import Identified, register_scorer, whole_words
 from checker.parts import ArticleScores, GarbleVerdict
 
 # beside the hidden state: the token's own surprisal figures, and its neighbours' (a wrong word often shows
@@ -93,7 +93,7 @@ def _lr(block: dict[str, Any], x: Any) -> Any:
 
 
 @register_scorer("token-tagger")
-class TokenTaggerScorer:
+class TokenTaggerScorer(Identified):
     """A token tagger over frozen Gemma hidden states and surprisal (trained on MQM Major fluency spans),
     pooled into a sentence probability with the article-level surprisal features. Underlines the tokens the
     tagger marks and names them in the reason. See models/garble/MODEL_CARD.md."""
@@ -115,12 +115,7 @@ class TokenTaggerScorer:
         # logit is shifted by an amount fitted on clean calib sentences checked alone (same false-alarm rate)
         self.short_sentences: int = spec.get("short_sentences", 2)
         self.short_shift: float = spec.get("short_shift", 0.0)
-        self.threshold: float = spec["threshold"]
-        self.warning: float = spec["warning"]
-        self.name: str = spec.get("name", "garble-tagger")
-        self.version: str = str(spec.get("version", "1"))
-        self.sha256 = sha256
-        self.trained_on = trained_on(spec)
+        self.identify(spec, sha256, "garble-tagger")
 
     def token_probabilities(self, hidden: Any, st: Any, idx: list[int]) -> Any:
         return _lr(self.token, token_features(hidden, st, idx))

@@ -24,14 +24,27 @@ COMMON = 4.5  # Zipf frequency from which a word is an ordinary English word fir
 MARGIN = 2.0  # nats by which the LM must prefer the other spelling (about 7 times as likely)
 LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 MAX_PAIRS = 20  # candidates asked of the LM per article: the cost stays linear
+ALTERNATIVES = 256  # first pieces looked at for those that begin the other spelling (only they are completed)
 # transliterations that agencies themselves print both ways, so context cannot pick one
 KNOWN = {frozenset(p) for p in (("Zelensky", "Zelenskyy"), ("Zelensky", "Zelenskiy"), ("Zelenskyy", "Zelenskiy"),
                                 ("Navalny", "Navalnyy"), ("Medvedev", "Medvedew"))}
 
 
+ENGLISH_SUFFIXES = frozenset({"", "s", "es", "ed", "ing", "ion", "ions", "er", "ers", "or", "ors", "al", "ly", "ity",
+                              "ment", "ments", "ive", "e", "y", "ies", "ist", "ists", "ism", "ic"})
+
+
+def inflected(a: str, b: str) -> bool:
+    """"Celebrating" / "Celebration": one English stem with two endings, not one name spelt two ways."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n].lower() == b[n].lower():
+        n += 1
+    return any(a[k:].lower() in ENGLISH_SUFFIXES and b[k:].lower() in ENGLISH_SUFFIXES for k in range(5, n + 1))
+
+
 def candidate(a: str, b: str) -> bool:
     """Close enough to be one name spelt two ways, and not one of the look-alikes that are two words."""
-    if a[0] != b[0] or min(len(a), len(b)) < 4 or is_derivation(a, b):
+    if a[0] != b[0] or min(len(a), len(b)) < 4 or is_derivation(a, b) or inflected(a, b):
         return False
     if edit_distance(a, b, 2) > 2:
         return False
@@ -74,7 +87,12 @@ class NameVariant(Rule):
             for b in names[i + 1:]:
                 if b[0] != a[0]:
                     break  # sorted: no later name shares the first letter (keeps this linear in practice)
-                if a.lower() in allow or b.lower() in allow or not candidate(a, b):
+                if a.lower() in allow or b.lower() in allow:
+                    continue
+                if frozenset((a, b)) in KNOWN:
+                    pairs.append((a, b))
+                    continue
+                if not candidate(a, b):
                     continue
                 if a.lower() in lower or b.lower() in lower:
                     continue  # "Shanghai Soap" beside "soap maker": the ordinary word, capitalised in a name
@@ -108,8 +126,9 @@ class NameVariant(Rule):
     @staticmethod
     def asked_lm(ctx: Context, pairs: list[tuple[str, str]], by_name: dict[str, list[Mention]]
                  ) -> dict[tuple[str, str], str]:
-        """Ask the LM at each spelling's first use what it expects there; a pair is confirmed when, at one
-        spelling, the other is among its proposals and at least MARGIN nats likelier than what is written."""
+        """Ask the LM at each spelling's first use how likely the other spelling is there (the first pieces that
+        begin it, completed greedily); a pair is confirmed when, at one spelling, the other comes out at least
+        MARGIN nats likelier than what is written."""
         lm_out = ctx.lm
         if not pairs or lm_out is None or ctx.models is None:
             return {}
@@ -124,10 +143,14 @@ class NameVariant(Rule):
                     continue  # a name starting inside a token cannot be asked where it starts
                 actual = _surprisal(lm_out.tokens, starts, i, m.end)
                 queries.append(((a, b), written, other, i, actual))
-        initials = [q[1][0] for q in queries]
-        proposals = ctx.models.lm.propose_at(
-            lm_out, [q[3] for q in queries],
-            keep=lambda k, piece: piece.replace("▁", " ").strip()[:1] == initials[k])
+        others = [q[2] for q in queries]
+
+        def on_the_way(k: int, piece: str) -> bool:  # only first pieces that can begin the other spelling
+            head = piece.replace("▁", " ").strip()
+            return bool(head) and others[k].startswith(head)
+
+        proposals = ctx.models.lm.propose_at(lm_out, [q[3] for q in queries], keep=on_the_way,
+                                             alternatives=ALTERNATIVES)
         out: dict[tuple[str, str], str] = {}
         for (pair, written, other, _i, actual), words in zip(queries, proposals):
             cost = min((v for w, v in words if w == other), default=None)
