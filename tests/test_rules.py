@@ -58,6 +58,9 @@ def test_related_words_are_not_variants():
     ("Cheng Li visited Chengdu. In Chengdu, Cheng met students.", "a longer word built on a shorter one"),
     ("Chinese officials met African envoys. The Chinese and African delegations agreed.", "nationalities"),
     ("Is Malaysian ChineseIs Malaysian Chinese in the race? Chinese voters decide.", "glued debris"),
+    ("The Celebration Committee met. Celebrating Day falls on Monday.", "one English stem, two endings"),
+    ("Shanghai Soap and Shao Wansheng joined. The soap maker and Shao agreed.", "a word the article writes in "
+     "lower case"),
 ])
 def test_look_alikes_are_not_variants(text, why):
     assert not [f for f in run_with_fakes(text) if f.rule == "name-variant"], why

@@ -24,7 +24,7 @@ COMMON = 4.5  # Zipf frequency from which a word is an ordinary English word fir
 MARGIN = 2.0  # nats by which the LM must prefer the other spelling (about 7 times as likely)
 LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 MAX_PAIRS = 20  # candidates asked of the LM per article: the cost stays linear
-ALTERNATIVES = 256  # first pieces looked at for those that begin the other spelling (only they are completed)
+ALTERNATIVES = 3  # the model's likeliest first pieces at a name: the other spelling must come from one of them
 # transliterations that agencies themselves print both ways, so context cannot pick one
 KNOWN = {frozenset(p) for p in (("Zelensky", "Zelenskyy"), ("Zelensky", "Zelenskiy"), ("Zelenskyy", "Zelenskiy"),
                                 ("Navalny", "Navalnyy"), ("Medvedev", "Medvedew"))}
@@ -126,9 +126,8 @@ class NameVariant(Rule):
     @staticmethod
     def asked_lm(ctx: Context, pairs: list[tuple[str, str]], by_name: dict[str, list[Mention]]
                  ) -> dict[tuple[str, str], str]:
-        """Ask the LM at each spelling's first use how likely the other spelling is there (the first pieces that
-        begin it, completed greedily); a pair is confirmed when, at one spelling, the other comes out at least
-        MARGIN nats likelier than what is written."""
+        """Ask the LM at each spelling's first use what it expects there; a pair is confirmed when, at one
+        spelling, the other is among its proposals and at least MARGIN nats likelier than what is written."""
         lm_out = ctx.lm
         if not pairs or lm_out is None or ctx.models is None:
             return {}
@@ -143,14 +142,13 @@ class NameVariant(Rule):
                     continue  # a name starting inside a token cannot be asked where it starts
                 actual = _surprisal(lm_out.tokens, starts, i, m.end)
                 queries.append(((a, b), written, other, i, actual))
-        others = [q[2] for q in queries]
-
-        def on_the_way(k: int, piece: str) -> bool:  # only first pieces that can begin the other spelling
-            head = piece.replace("▁", " ").strip()
-            return bool(head) and others[k].startswith(head)
-
-        proposals = ctx.models.lm.propose_at(lm_out, [q[3] for q in queries], keep=on_the_way,
-                                             alternatives=ALTERNATIVES)
+        initials = [q[1][0] for q in queries]
+        # the model's own few likeliest first pieces at the name, kept when they share its first letter: asking
+        # instead how likely the other spelling is there confirms any rare name beside a similar one in context
+        # (the model copies), e.g. "Anan" beside "Ayman Nour" (dev: 58 findings, many such)
+        proposals = ctx.models.lm.propose_at(
+            lm_out, [q[3] for q in queries], alternatives=ALTERNATIVES,
+            keep=lambda k, piece: piece.replace("▁", " ").strip()[:1] == initials[k])
         out: dict[tuple[str, str], str] = {}
         for (pair, written, other, _i, actual), words in zip(queries, proposals):
             cost = min((v for w, v in words if w == other), default=None)
