@@ -164,8 +164,17 @@ def main() -> None:
         rows = name_variant_on("train")
         random.Random("name-variant").shuffle(rows)
         with TRAIN_SAMPLE.open(encoding="utf-8", newline="") as fh:
-            read_train = {(r["article"], r["finding"]): r["verdict"] for r in csv.DictReader(fh, delimiter="\t")}
+            known = {(r["article"], r["finding"]): r for r in csv.DictReader(fh, delimiter="\t")}
+        read_train = {k: r["verdict"] for k, r in known.items()}
         verdicts = [read_train.get((r["article"], r["finding"])) for r in rows[:PER_RULE]]
+        if args.sample:  # the first PER_RULE drawn, with the readings already made
+            with TRAIN_SAMPLE.open("w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+                w.writerow(["article", "finding", "verdict", "why", "sentences"])
+                for r in rows[:PER_RULE]:
+                    old = known.get((r["article"], r["finding"]), {})
+                    w.writerow([r["article"], r["finding"], old.get("verdict", ""), old.get("why", ""),
+                                r["sentences"]])
         print(f"name-variant on {sum(a.split == 'train' for a in newsnli.mqm_articles())} train articles: "
               f"{len(rows)} findings; read {sum(v is not None for v in verdicts)} of the first {PER_RULE} drawn, "
               f"{sum(v == 'true' for v in verdicts)} true")
