@@ -7,6 +7,7 @@ report written today can be re-rendered later (or merged from a cluster's shards
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -207,3 +208,59 @@ class FailedInput:
 
     path: str
     error: str
+
+
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _num(x: Any) -> bool:
+    return (isinstance(x, int | float) and not isinstance(x, bool)) and math.isfinite(x)
+
+
+def _spans(x: Any, limit: int) -> bool:
+    return isinstance(x, list) and all(isinstance(p, tuple | list) and len(p) == 2 and all(_int(v) for v in p)
+                                       and 0 <= p[0] <= p[1] <= limit for p in x)
+
+
+def check_report(r: Report) -> None:
+    """A report read back from JSON (untrusted: `checker render` takes shards made elsewhere) holds what the
+    renderers expect; a ValueError names the first field that does not, instead of a renderer's traceback."""
+    def need(ok: bool, where: str, what: str) -> None:
+        if not ok:
+            raise ValueError(f"malformed checker report: {where} must be {what}")
+
+    for name in ("path", "sha256", "text", "format"):
+        need(isinstance(getattr(r, name), str), f"input.{name}", "a string")
+    need(all(isinstance(k, str) and isinstance(v, str) for k, v in r.metadata.items()), "input.metadata",
+         "strings")
+    need(r.source is None or isinstance(r.source, str), "input.source.text", "a string")
+    need(all(len(run) == 3 and all(_int(v) and v >= 0 for v in run) for run in r.runs), "input.source.runs",
+         "triples of offsets")
+    n = len(r.text)
+    for i, s in enumerate(r.sentences):
+        w = f"sentences[{i}]"
+        need(_int(s.id) and _int(s.start) and _int(s.end) and 0 <= s.start <= s.end <= n, w,
+             "whole-number offsets within the text")
+        need(isinstance(s.text, str) and isinstance(s.kind, str) and isinstance(s.reason, str), w, "text fields")
+        need(_num(s.garble) and isinstance(s.flagged, bool), f"{w}.garble", "a number")
+        need(all(_int(t.start) and _int(t.end) and _num(t.surprisal) for t in s.tokens), f"{w}.tokens",
+             "offsets and numbers")
+        need(_spans(s.spans, n), f"{w}.spans", "offset pairs within the text")
+        need(all(isinstance(k, str) and _num(v) for k, v in s.features.items()), f"{w}.features", "numbers")
+    for i, f in enumerate(r.findings):
+        w = f"findings[{i}]"
+        need(isinstance(f.rule, str) and isinstance(f.message, str), w, "text fields")
+        need(f.severity in SEVERITIES, f"{w}.severity", f"one of {', '.join(SEVERITIES)}")
+        need(isinstance(f.sentences, list) and all(_int(k) and 0 <= k < len(r.sentences) for k in f.sentences),
+             f"{w}.sentences", "indices of the report's sentences")
+        need(_int(f.start) and _int(f.end) and 0 <= f.start <= f.end <= n, w, "offsets within the text")
+        need(_num(f.score), f"{w}.score", "a number")
+        need(_spans([list(p) for p in f.spans] if isinstance(f.spans, list) else None, n), f"{w}.spans",
+             "offset pairs within the text")
+        need(isinstance(f.data, dict) and isinstance(f.suppressed, bool) and isinstance(f.suppression_reason, str),
+             w, "well-typed")
+        need(_int(f.line) and _int(f.column), w, "whole-number line and column")
+    need(all(isinstance(k, str) and _num(v) for k, v in r.timings.items()), "timings", "numbers")
+    need(isinstance(r.signature, dict) and isinstance(r.stats, dict), "signature", "an object")
+    need(isinstance(r.output_stem, str), "input.stem", "a string")

@@ -45,7 +45,7 @@ def report_stems(named: list[tuple[str, str]]) -> dict[str, str]:
     that still collide take in the folders above them, as few as make them unique (`a/same`, `b/same`); files
     that differ only in extension, and names the batch files use, keep the extension (`x.txt`, `index.txt`)."""
     reserved = batch_names()  # index.html and checker.sarif/.jsonl/.junit.xml belong to the batch
-    names = {p: "/".join(_safe(part) for part in rel.split("/")) for p, rel in named}
+    names = {p: "/".join(safe_part(part) for part in rel.split("/")) for p, rel in named}
     by_stem: dict[str, list[str]] = {}
     for p, rel in names.items():
         by_stem.setdefault(_strip_ext(rel), []).append(p)
@@ -66,7 +66,7 @@ def _strip_ext(rel: str) -> str:
 
 def _disambiguate(owners: list[str], names: dict[str, str]) -> dict[str, str]:
     """Widen each name with the folders above it until the names differ; else keep the extensions."""
-    paths = {p: [_safe(x) for x in Path(os.path.abspath(p)).parts] if p != "-" else ["stdin"] for p in owners}
+    paths = {p: [safe_part(x) for x in Path(os.path.abspath(p)).parts] if p != "-" else ["stdin"] for p in owners}
     least = max(len(names[p].split("/")) for p in owners)
     longest = max(len(v) for v in paths.values())
     for k in range(least, longest + 1):
@@ -76,7 +76,7 @@ def _disambiguate(owners: list[str], names: dict[str, str]) -> dict[str, str]:
     return {p: names[p] for p in owners}
 
 
-def _safe(part: str) -> str:
+def safe_part(part: str) -> str:
     """A path part that is safe as a file name: no separators, no leading dot (hidden) or dash."""
     part = part.replace("\x00", "").replace("/", "_").replace("\\", "_")
     if part in ("", ".", ".."):
@@ -85,11 +85,15 @@ def _safe(part: str) -> str:
 
 
 def write_report(report: Report, formats: list[str], out: Path) -> None:
+    base = out.resolve()
     for fmt in formats:
         r = RENDERERS[fmt]()
         if r.to_stdout or r.batch:
             continue
-        write_atomic(out / f"{report.stem}.{r.extension}", r.render(report))
+        target = out / f"{report.stem}.{r.extension}"
+        if not target.resolve().is_relative_to(base):  # a link or a name pointing out of the folder
+            raise OSError(f"{report.stem}.{r.extension} would be written outside {out}")
+        write_atomic(target, r.render(report))
 
 
 def write_batch(reports: list[Report], failures: list[FailedInput], formats: list[str], out: Path) -> None:

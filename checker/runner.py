@@ -17,9 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from checker.engine import Engine, check_bytes
 from checker.errors import CheckerError
-from checker.findings import FailedInput, Report
+from checker.findings import FailedInput, Report, check_report
 from checker.ingest import expand_with_names, read_bytes
-from checker.outputs import prepare_folder, report_stems, run_lock, write_batch, write_report
+from checker.outputs import prepare_folder, report_stems, run_lock, safe_part, write_batch, write_report
+from checker.render import batch_names
 from checker.render.safe import printable
 from checker.settings import Settings
 
@@ -166,12 +167,18 @@ def read_report(path: str) -> Report:
         raise CheckerError(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise CheckerError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    except ValueError as exc:  # a number past Python's digit limit
+        raise CheckerError(f"not a readable report: {exc}"[:300]) from None
+    except RecursionError:
+        raise CheckerError("not a readable report: JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise CheckerError("not a checker report (JSON is not an object)")
     try:
-        return Report.from_dict(data)
+        report = Report.from_dict(data)
+        check_report(report)
+        return report
     except ValueError as exc:
-        raise CheckerError(str(exc)) from None
+        raise CheckerError(str(exc)[:300]) from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise CheckerError(f"malformed checker report: {type(exc).__name__} {exc}") from None
 
@@ -186,6 +193,8 @@ def render_batch(paths: list[str], formats: list[str], out: Path) -> Batch:
             loaded.append(read_report(path))
         except CheckerError as exc:
             batch.failures.append(FailedInput(path, str(exc)))
+    for r in loaded:  # the stem comes from the JSON, which is untrusted: a name inside `out`, never a batch file's
+        r.output_stem = safe_stem(r.stem)
     counts: dict[str, int] = {}
     for r in loaded:
         counts[r.stem] = counts.get(r.stem, 0) + 1
@@ -200,5 +209,15 @@ def render_batch(paths: list[str], formats: list[str], out: Path) -> Batch:
                 batch.reports.append(r)
             except OSError as exc:
                 batch.failures.append(FailedInput(r.path, f"cannot write its report: {exc.strerror or exc}"))
+            except Exception as exc:  # a report that passed the checks but still breaks a renderer: one line
+                batch.failures.append(FailedInput(r.path, f"cannot render: {type(exc).__name__}: {exc}"[:300]))
         write_batch(batch.reports, batch.failures, formats, out)
     return batch
+
+
+def safe_stem(stem: str) -> str:
+    """A report name from an untrusted JSON as a relative path below the output folder: no absolute path, no
+    "..", no hidden parts, and never a batch file's name ("index" → "index_")."""
+    parts = [safe_part(p) for p in stem.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    name = "/".join(parts) or "report"
+    return name + "_" if name in batch_names() else name

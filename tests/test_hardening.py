@@ -354,3 +354,58 @@ def test_fuzz_names_and_bytes_through_the_cli(tmp_path, fake_cli):
     for line in (out / "checker.jsonl").read_text().splitlines():
         json.loads(line)
     assert not list(out.rglob(".*.tmp"))
+
+
+def _report_json(fake_cli, tmp_path) -> dict:
+    out = tmp_path / "made"
+    fake_cli.run("check", str(ROOT / "tests" / "samples" / "wire.txt"), "-o", str(out), "-q", "-f", "json",
+                 "--fail-on", "never")
+    return json.loads((out / "wire.json").read_text())
+
+
+@pytest.mark.parametrize("stem", ["../escaped", "/tmp/checker-abs-escape/x", "a/../../b", "index", ".hidden", ""])
+def test_render_never_writes_outside_out(fake_cli, tmp_path, stem):
+    """`checker render` reads untrusted JSON: its stem names a file inside -o, never a batch file's name."""
+    data = _report_json(fake_cli, tmp_path)
+    data["input"]["stem"] = stem
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    out = tmp_path / "deep" / "out"
+    r = fake_cli.run("render", str(tmp_path / "in.json"), "-f", "html", "-f", "json", "-o", str(out),
+                     "--fail-on", "never")
+    assert r.exit_code == 0, r.output
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert "index.html" in written and len(written) == 3, written
+    assert not (tmp_path / "deep" / "escaped.html").exists() and not Path("/tmp/checker-abs-escape").exists()
+    assert all(not w.startswith(".") for w in written)
+
+
+@pytest.mark.parametrize(("path", "value", "says"), [
+    (("findings", 0, "severity"), "fatal", "severity must be one of"),
+    (("findings", 0, "score"), "high", "score must be a number"),
+    (("findings", 0, "sentences"), [999], "indices of the report's sentences"),
+    (("sentences", 0, "tokens", 0, "surprisal"), "s", "tokens must be"),
+    (("findings", 0, "start"), 10 ** 12, "offsets within the text"),
+    (("input", "metadata"), {"headline": 5}, "metadata must be strings"),
+])
+def test_render_refuses_wrong_values_in_one_line_and_keeps_the_batch(fake_cli, tmp_path, path, value, says):
+    data = _report_json(fake_cli, tmp_path)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(data))
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    r = fake_cli.run("render", str(bad), str(good), "-f", "html", "-o", str(out), "--fail-on", "never")
+    assert r.exit_code == 2 and says in r.stderr and "Traceback" not in r.output + r.stderr
+    assert (out / "wire.html").exists() and (out / "index.html").exists()  # the good one, named by its stem
+
+
+@pytest.mark.parametrize("text", ['{"schema": "checker-report/1", "n": ' + "9" * 5000 + "}",
+                                  "[" * 100_000 + "]" * 100_000])
+def test_render_refuses_unreadable_json_in_one_line(fake_cli, tmp_path, text):
+    (tmp_path / "x.json").write_text(text)
+    r = fake_cli.run("render", str(tmp_path / "x.json"), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 2 and "not a readable report" in r.stderr
