@@ -102,10 +102,12 @@ def run_batch(engine: Engine | Backend, paths: list[str], formats: list[str], ou
     Report names and the order of reports in batch files follow the inputs, whichever check finishes first."""
     backend: Backend = LocalBackend(engine) if isinstance(engine, Engine) else engine
     stop = stop or (lambda: "")
-    named = list(dict.fromkeys(expand_with_names(paths, include, exclude)))
+    refused: dict[str, str] = {}  # unreadable folders, links out of the tree: failures, never silence
+    named = list(dict.fromkeys(expand_with_names(paths, include, exclude, refused)))
     files = list(dict.fromkeys(p for p, _ in named))
     order = {p: i for i, p in enumerate(files)}
-    batch = Batch(total=len(files))
+    batch = Batch(total=len(files) + len(refused))
+    batch.failures += [FailedInput(p, why) for p, why in sorted(refused.items())]
     prepare_folder(out)
     stems = report_stems(named)
     progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -409,3 +409,38 @@ def test_render_refuses_unreadable_json_in_one_line(fake_cli, tmp_path, text):
     (tmp_path / "x.json").write_text(text)
     r = fake_cli.run("render", str(tmp_path / "x.json"), "-o", str(tmp_path / "out"))
     assert r.exit_code == 2 and "not a readable report" in r.stderr
+
+
+def test_an_unreadable_folder_is_a_failure_not_silence(fake_cli, tmp_path, monkeypatch):
+    """As root `chmod 000` reads fine, so the refusal the kernel gives other users is simulated at os.scandir."""
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "ok.txt").write_text("The minister said the talks would resume on Monday.\n")
+    (folder / "locked" / "hidden.txt").write_text("Never read.\n")
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "out"
+    r = fake_cli.run("check", str(folder), "-o", str(out), "-f", "json", "-f", "html", "-q")
+    assert r.exit_code == 2 and "locked: cannot read folder: Permission denied" in r.stderr
+    assert (out / "ok.json").exists() and "locked" in (out / "index.html").read_text()
+
+
+def test_a_link_out_of_the_checked_folder_is_not_followed(fake_cli, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The secret token is hunter2.\n")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("The minister said the talks would resume on Monday.\n")
+    (folder / "innocent.txt").symlink_to(secret)
+    (folder / "inside.txt").symlink_to(folder / "ok.txt")  # a link within the tree is fine
+    out = tmp_path / "out"
+    r = fake_cli.run("check", str(folder), "-o", str(out), "-f", "json", "-q")
+    assert r.exit_code == 2 and "innocent.txt: a link to a file outside the checked folder: not followed" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["inside.json", "ok.json"]
+    assert "hunter2" not in "".join(p.read_text() for p in out.iterdir())

@@ -8,6 +8,7 @@ index `Document.text`, the decoded original.
 from __future__ import annotations
 
 import fnmatch
+import os
 import stat
 import sys
 from collections.abc import Iterator
@@ -117,18 +118,43 @@ def expand_paths(paths: list[str], include: list[str] | None = None,
         yield path
 
 
+def walk_folder(folder: Path, refused: dict[str, str]) -> list[Path]:
+    """Every file below a folder, sorted; links are never followed out of it. A folder that cannot be read and a
+    link that leaves the tree go into `refused` (path → one line), so a CI gate never passes over them in silence."""
+    root = folder.resolve()
+    files: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        refused[str(err.filename or folder)] = f"cannot read folder: {err.strerror or err}"
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+        for name in dirnames:
+            if (here / name).is_symlink() and not (here / name).resolve().is_relative_to(root):
+                refused[str(here / name)] = "a link to a folder outside the checked folder: not followed"
+        dirnames[:] = [n for n in dirnames if not (here / n).is_symlink()]
+        files += [here / n for n in filenames]
+    return sorted(files)
+
+
 def expand_with_names(paths: list[str], include: list[str] | None = None,
-                      exclude: list[str] | None = None) -> Iterator[tuple[str, str]]:
+                      exclude: list[str] | None = None,
+                      refused: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
     """(file, name) pairs: a file given is named by its file name, a file found in a folder by its path below
-    that folder (posix). Report paths are built from these names."""
+    that folder (posix). Report paths are built from these names. What a folder holds but cannot be checked (an
+    unreadable folder, a link leaving the tree) is put in `refused` with its reason."""
     known = set(suffixes())
+    refused = refused if refused is not None else {}
     for path in paths:
         p = Path(path)
         if path != "-" and p.is_dir():
             found = []
-            for f in sorted(p.rglob("*")):
+            before = len(refused)
+            root = p.resolve()
+            for f in walk_folder(p, refused):
                 rel = f.relative_to(p).as_posix()
-                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                if any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue
                 if include and not any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(f.name, g) for g in include):
                     continue
@@ -136,8 +162,13 @@ def expand_with_names(paths: list[str], include: list[str] | None = None,
                     continue
                 if exclude and any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(f.name, g) for g in exclude):
                     continue
+                if f.is_symlink() and not f.resolve().is_relative_to(root):
+                    refused[str(f)] = "a link to a file outside the checked folder: not followed"
+                    continue
+                if not f.is_file():
+                    continue
                 found.append((str(f), rel))
-            if not found:
+            if not found and len(refused) == before:
                 yield path, p.name or path  # reported as an error for that path
             yield from found
         else:
