@@ -444,3 +444,16 @@ def test_a_link_out_of_the_checked_folder_is_not_followed(fake_cli, tmp_path):
     assert r.exit_code == 2 and "innocent.txt: a link to a file outside the checked folder: not followed" in r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["inside.json", "ok.json"]
     assert "hunter2" not in "".join(p.read_text() for p in out.iterdir())
+
+
+def test_bidi_controls_are_shown_not_obeyed_in_plain_outputs(fake_cli, tmp_path):
+    """U+202E in wire text or a file name would reverse the rest of a terminal line or a CI annotation."""
+    name = tmp_path / "evil\u202etxt.md"
+    name.write_text("The minister zzzqx\u202e said the talks would resume.\n")
+    out = tmp_path / "out"
+    for fmt in ("text", "github"):
+        r = fake_cli.run("check", str(name), "-o", str(out), "-f", fmt, "--fail-on", "never")
+        assert "\u202e" not in r.stdout and "\\u202e" in r.stdout, fmt
+    fake_cli.run("check", str(name), "-o", str(out), "-f", "junit", "--fail-on", "never")
+    junit = (out / "checker.junit.xml").read_text()
+    assert "\u202e" not in junit and "\\u202e" in junit

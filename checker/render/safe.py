@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-# C0/C1 controls, and lone surrogates (undecodable bytes of a file name, kept by Python's surrogateescape)
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0/C1 controls, lone surrogates (undecodable bytes of a file name, kept by Python's surrogateescape), and the
+# bidirectional controls that would reorder what follows them on a line ("(garble score 0.94)" → ".(49.0 …")
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{BIDI}]")
+CONTROL_OR_BREAK = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{BIDI}]")
+BIDI_CONTROL = re.compile(f"[{BIDI}]")
 XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def printable(s: str, keep_newlines: bool = False) -> str:
-    """Control characters (terminal escapes, BEL, NUL…) shown as `\\x1b`, never sent to a terminal or a log."""
+    """Control characters (terminal escapes, BEL, NUL…) shown as `\\x1b`, bidirectional controls as `\\u202e`,
+    never sent to a terminal or a log."""
     pattern = CONTROL if keep_newlines else CONTROL_OR_BREAK
     return pattern.sub(_show, s)
 
@@ -24,8 +28,9 @@ def _show(m: re.Match[str]) -> str:
 
 
 def xml_text(s: str) -> str:
-    """Characters XML 1.0 cannot hold (NUL, most C0 controls, lone surrogates) become U+FFFD."""
-    return XML_INVALID.sub("\ufffd", s)
+    """Characters XML 1.0 cannot hold (NUL, most C0 controls, lone surrogates) become U+FFFD; bidirectional
+    controls are shown (`\u202e`), so a CI page shows the message in the order it was written."""
+    return BIDI_CONTROL.sub(_show, XML_INVALID.sub("\ufffd", s))
 
 
 def href(relative_path: str) -> str:
