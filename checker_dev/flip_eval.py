@@ -25,9 +25,9 @@ from pathlib import Path
 from checker.attribution import different_sources, source_of
 from checker.names import zipf
 from checker.nli import CONTRADICTION, NLIModel
-from checker.pairs import is_near_copy, select_pairs, sentence_keys, swapped_name
+from checker.pairs import is_near_copy, select_pairs, sentence_keys
 from checker.places import is_place
-from checker.rules.contradiction import NEAR_COPY_THRESHOLD
+from checker.rules.contradiction import NEAR_COPY_THRESHOLD, pair_threshold
 from checker_dev import newsnli
 
 HERE = Path(__file__).resolve().parent
@@ -132,12 +132,8 @@ def facts_told_twice(nli: NLIModel, arts: list, per_kind: int) -> dict[str, dict
 
 
 def threshold_for(nli: NLIModel, texts: list[str], pair: tuple[int, int]) -> float:
-    """The rule's own choice: near copies that differ in a word have their own threshold, and one whose only
-    change is a name is reported whatever the NLI model reads (0 here)."""
-    a, b = texts[pair[0]], texts[pair[1]]
-    if swapped_name(a, b):
-        return 0.0
-    return NEAR_COPY_THRESHOLD if is_near_copy(a, b) else nli.threshold
+    """The rule's own choice (`checker.rules.contradiction.pair_threshold`) at the shipped calibration."""
+    return pair_threshold(texts[pair[0]], texts[pair[1]], nli.threshold)
 
 
 def quantiles(values: list[float]) -> dict[str, float]:

@@ -83,10 +83,8 @@ def name_variant_on(split: str) -> list[dict]:
     rule was built). Articles without a candidate pair skip the LM pass."""
     from checker.findings import SentenceResult
     from checker.ingest import Document
-    from checker.names import mentions, zipf
-    from checker.places import is_place, same_place
     from checker.rules import Context
-    from checker.rules.name_variant import NameVariant, candidate
+    from checker.rules.name_variant import NameVariant
     from checker.segment import segment
     from checker.settings import Settings
 
@@ -95,11 +93,8 @@ def name_variant_on(split: str) -> list[dict]:
     rule, out = NameVariant(), []
     for a in [a for a in newsnli.mqm_articles() if a.split == split]:
         sents = [SentenceResult.of(x) for x in segment(a.text)]
-        spans = [(x.id, x.start, x.end) for x in sents if x.kind == "sentence"]
-        names = sorted({m.text for m in mentions(a.text, spans) if not m.initial or zipf(m.text) < 4.0})
-        if not any(candidate(x, y) and not (is_place(x) and is_place(y) and not same_place(x, y))
-                   for i, x in enumerate(names) for y in names[i + 1:]):
-            continue
+        if not rule.candidate_pairs(a.text, [(x.id, x.start, x.end) for x in sents if x.kind == "sentence"])[0]:
+            continue  # nothing to ask: no LM pass
         ctx = Context(Document(a.text, name_of(a), "0" * 64), sents, engine.models, Settings(),
                       lm=engine.models.lm.score(a.text))
         out += [{"rule": f.rule, "article": name_of(a), "finding": f.message,

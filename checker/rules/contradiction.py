@@ -28,6 +28,15 @@ CONTRADICTION = 2  # index in the NLI model's [entailment, neutral, contradictio
 NEAR_COPY_THRESHOLD = 0.5
 
 
+def pair_threshold(a: str, b: str, threshold: float) -> float:
+    """What a pair's contradiction probability must reach: the calibrated threshold; a near copy's own, lower one;
+    0 for a copy whose only change is a name (one of the two is wrong whatever the NLI model reads). The rule and
+    the evaluations (`checker_dev/flip_eval.py`) decide through this one function."""
+    if swapped_name(a, b):
+        return 0.0
+    return min(threshold, NEAR_COPY_THRESHOLD) if is_near_copy(a, b) else threshold
+
+
 def clash(text: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[list[tuple[int, int]], str]:
     """Where two sentences clash and how, in an editor's words: "“not withdrawn” vs “withdrawn”", "“0” vs
     “100,000”", else the telling words one has and the other lacks. Returns the spans to mark and the phrase."""
@@ -106,7 +115,7 @@ class Contradiction(Rule):
         assert ctx.models is not None
         nli = ctx.models.nli
         threshold = self.threshold(ctx.settings, nli)
-        near = min(threshold, NEAR_COPY_THRESHOLD)
+        near = min(threshold, NEAR_COPY_THRESHOLD)  # the score a swapped name is reported with, at least
         prose = ctx.prose
         text = ctx.document.text
         texts = [s.text for s in prose]
@@ -119,11 +128,11 @@ class Contradiction(Rule):
         for k, (a, b) in enumerate(pairs):
             fwd, bwd = probs[k][CONTRADICTION], probs[k + len(pairs)][CONTRADICTION]
             p = max(fwd, bwd)
-            swapped = swapped_name(texts[a], texts[b])
-            if swapped:  # one sentence told twice with another name in it: one of the two is wrong
-                p = max(p, near)
-            if p < (near if swapped or is_near_copy(texts[a], texts[b]) else threshold):
+            needed = pair_threshold(texts[a], texts[b], threshold)
+            if p < needed:
                 continue
+            if needed == 0.0:  # one sentence told twice with another name in it: one of the two is wrong
+                p = max(p, near)
             sa, sb = prose[a], prose[b]
             src_a, src_b = source_of(sa.text), source_of(sb.text)
             spans, what = clash(text, (sa.start, sa.end), (sb.start, sb.end))

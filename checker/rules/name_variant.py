@@ -73,9 +73,32 @@ class NameVariant(Rule):
     needs = ("lm",)
 
     def run(self, ctx: Context) -> list[Finding]:
-        allow = ctx.settings.allow
-        text = ctx.document.text
-        ments = [m for m in mentions(text, [(s.id, s.start, s.end) for s in ctx.prose])
+        pairs, by_name = self.candidate_pairs(ctx.document.text, [(s.id, s.start, s.end) for s in ctx.prose],
+                                              ctx.settings.allow)
+        confirmed = {p: why for p in pairs if (why := self.known(*p))}
+        asked = [p for p in pairs if p not in confirmed][:MAX_PAIRS]
+        confirmed |= self.asked_lm(ctx, asked, by_name)
+        out, used = [], set()
+        for a, b in pairs:
+            if (a, b) not in confirmed or {a, b} & used:
+                continue
+            occ = sorted(by_name[a] + by_name[b], key=lambda m: m.start)
+            counts = f"“{a}” ×{len(by_name[a])}, “{b}” ×{len(by_name[b])}"
+            d = edit_distance(a, b, 2)
+            out.append(Finding(
+                self.id, self.infos[0].default_severity,
+                f"Name spelled two ways: {counts} ({confirmed[(a, b)]}). Pick one spelling.",
+                sorted({m.sentence for m in occ}), occ[0].start, occ[0].end, 1.0 - d / 10,
+                spans=[(m.start, m.end) for m in occ], data={"variants": [a, b], "confirmed": confirmed[(a, b)]}))
+            used |= {a, b}
+        return out
+
+    @staticmethod
+    def candidate_pairs(text: str, sentences: list[tuple[int, int, int]], allow: frozenset[str] = frozenset()
+                        ) -> tuple[list[tuple[str, str]], dict[str, list[Mention]]]:
+        """The pairs worth confirming (model-free), and each name's mentions: what `run` asks about, and what an
+        evaluation reads to skip articles with nothing to ask."""
+        ments = [m for m in mentions(text, sentences)
                  if not m.initial or zipf(m.text) < 4.0]
         lower = set(LOWER_WORD.findall(text))  # a spelling the article also writes in lower case is a word
         by_name: dict[str, list[Mention]] = defaultdict(list)
@@ -99,23 +122,7 @@ class NameVariant(Rule):
                 if is_place(a) and is_place(b) and not same_place(a, b):
                     continue  # two places GeoNames knows apart ("Henan"/"Hunan")
                 pairs.append((a, b))
-        confirmed = {p: why for p in pairs if (why := self.known(*p))}
-        asked = [p for p in pairs if p not in confirmed][:MAX_PAIRS]
-        confirmed |= self.asked_lm(ctx, asked, by_name)
-        out, used = [], set()
-        for a, b in pairs:
-            if (a, b) not in confirmed or {a, b} & used:
-                continue
-            occ = sorted(by_name[a] + by_name[b], key=lambda m: m.start)
-            counts = f"“{a}” ×{len(by_name[a])}, “{b}” ×{len(by_name[b])}"
-            d = edit_distance(a, b, 2)
-            out.append(Finding(
-                self.id, self.infos[0].default_severity,
-                f"Name spelled two ways: {counts} ({confirmed[(a, b)]}). Pick one spelling.",
-                sorted({m.sentence for m in occ}), occ[0].start, occ[0].end, 1.0 - d / 10,
-                spans=[(m.start, m.end) for m in occ], data={"variants": [a, b], "confirmed": confirmed[(a, b)]}))
-            used |= {a, b}
-        return out
+        return pairs, by_name
 
     @staticmethod
     def known(a: str, b: str) -> str:

@@ -60,6 +60,7 @@ RANGE_AFTER = re.compile(r"\s*(?:%|per\s?cent)?\s*(?:to|and|[-–—])\s*(?:abou
 YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|"
           "Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+MONTH_NAMES = frozenset(MONTHS.split("|"))
 DATE_RE = re.compile(rf"\b(?:(?:{MONTHS})\.?(?:\s+\d{{1,2}})?|\d{{1,2}}\s+(?:{MONTHS})|Monday|Tuesday|Wednesday|"
                      r"Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|tonight|overnight|"
                      r"(?:this|last|next|previous|the same)\s+(?:year|month|week|quarter|period)|"
@@ -117,7 +118,6 @@ def figure(text: str, m: re.Match[str], start: int, end: int, sentence: int) -> 
     qualifier = next((name for name, rx in QUALIFIERS if rx.search(before)), "")
     in_range = bool(RANGE_BEFORE.search(before) or RANGE_AFTER.match(after))
     rest = text[start:m.start()] + " " * (m.end() - m.start()) + text[m.end():end]
-    months = set(MONTHS.split("|"))
     verb = VERB_RE.match(text, m.end(), end)
     sentence_text = text[start:end]
     figures = [n for n in NUMBER_RE.findall(sentence_text) if not YEAR_RE.fullmatch(n)]
@@ -129,7 +129,7 @@ def figure(text: str, m: re.Match[str], start: int, end: int, sentence: int) -> 
                   verb.group(1).split()[-1] if verb else "", frozenset(subject_names(sentence_text)), around,
                   len(figures) + len(ENUM_WORDS.findall(sentence_text)) >= ENUMERATION,
                   frozenset(YEAR_RE.findall(rest)), frozenset(d.lower() for d in DATE_RE.findall(rest)),
-                  frozenset(p for p in PLACE_RE.findall(rest) if p.split()[0] not in months))
+                  frozenset(p for p in PLACE_RE.findall(rest) if p.split()[0] not in MONTH_NAMES))
 
 
 ENUM_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\s+[a-z]", re.I)
