@@ -98,6 +98,7 @@ class Engine:
         for i, v in zip(prose, verdicts):
             s = sentences[i]
             s.garble, s.spans, s.reason, s.features = v.probability, list(v.spans), v.reason, dict(v.features)
+            s.span_scores = list(v.span_scores)
 
     def _rules(self, doc: Document, sentences: list[SentenceResult], timings: dict[str, float],
                lm_out: LMOutput | None = None) -> tuple[list[Finding], dict[str, Any]]:

@@ -41,6 +41,7 @@ class SentenceResult(Segment):
     features: dict[str, float] = field(default_factory=dict)
     spans: list[tuple[int, int]] = field(default_factory=list)  # what the garble scorer underlines
     reason: str = ""  # the garble scorer's reason, in editors' words
+    span_scores: list[float] = field(default_factory=list)  # the scorer's confidence in each span (v3 scorers)
 
     @classmethod
     def of(cls, seg: Segment) -> SentenceResult:
@@ -54,6 +55,8 @@ class SentenceResult(Segment):
             d["features"] = self.features
         if self.spans:
             d["spans"] = [list(sp) for sp in self.spans]
+        if self.span_scores:
+            d["span_scores"] = list(self.span_scores)
         if self.reason:
             d["reason"] = self.reason
         if self.cut:
@@ -66,7 +69,7 @@ class SentenceResult(Segment):
                    garble=d.get("garble", 0.0), flagged=d.get("flagged", False),
                    tokens=[TokenOut(t["start"], t["end"], t["surprisal"]) for t in d.get("tokens", [])],
                    features=dict(d.get("features", {})), spans=[(a, b) for a, b in d.get("spans", [])],
-                   reason=d.get("reason", ""))
+                   reason=d.get("reason", ""), span_scores=list(d.get("span_scores", [])))
 
 
 @dataclass
@@ -247,6 +250,8 @@ def check_report(r: Report) -> None:
         need(all(_int(t.start) and _int(t.end) and _num(t.surprisal) for t in s.tokens), f"{w}.tokens",
              "offsets and numbers")
         need(_spans(s.spans, n), f"{w}.spans", "offset pairs within the text")
+        need(isinstance(s.span_scores, list) and all(_num(v) and 0 <= v <= 1 for v in s.span_scores)
+             and len(s.span_scores) in (0, len(s.spans)), f"{w}.span_scores", "one number in [0, 1] per span")
         need(all(isinstance(k, str) and _num(v) for k, v in s.features.items()), f"{w}.features", "numbers")
     for i, f in enumerate(r.findings):
         w = f"findings[{i}]"

@@ -47,6 +47,7 @@ class GarbleVerdict:
     spans: list[tuple[int, int]] = field(default_factory=list)
     reason: str = ""
     features: dict[str, float] = field(default_factory=dict)
+    span_scores: list[float] = field(default_factory=list)  # the scorer's confidence in each span, when it has one
 
 
 @dataclass

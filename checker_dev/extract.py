@@ -26,6 +26,12 @@ from checker_dev import garbledata
 SYSTEMS = {("news2020", "train"): 3, ("news2021", "train"): 4, ("news2020", "calib"): 3, ("news2021", "calib"): 3,
            ("news2020", "dev"): 4, ("news2021", "dev"): 15}
 BIO_DEV, TED_TALKS = 150, 25
+# garble v3's extra supervision and tables (checker_dev/breaks.py, checker_dev/mlqe.py): translations per document
+# given generated breaks, single sentences checked alone (clean, broken per kind), MLQE-PE lines per language pair
+BROKEN = {"train": (4, 0.35), "calib": (15, 0.5), "dev": (15, 0.5)}  # (translations per document, share broken)
+ALONE = {"train": (3000, 200), "calib": (800, 100), "dev": (1000, 150)}
+MLQE = {"train": 1500, "test20": 1000}
+SHORT_CHARS, BATCH = 1500, 32  # texts this short are scored in batches (LanguageModel.score_many)
 
 
 def feature_dir() -> Path:
@@ -53,6 +59,21 @@ def selected(sets: list[str], all_train: bool = False) -> list[garbledata.Articl
         if all_train:
             taken = {a.key for a in out}
             out += [a for _, arts in sorted(by_doc.items()) for a in arts if a.split == "train" and a.key not in taken]
+    if "breaks" in sets:
+        from checker_dev import breaks
+
+        for split, (n, rate) in BROKEN.items():
+            out += breaks.broken_set(split, n, rate)
+    if "alone" in sets:
+        from checker_dev import breaks
+
+        for split, (clean, per_kind) in ALONE.items():
+            out += breaks.alone_set(split, clean, per_kind)
+    if "mlqe" in sets:
+        from checker_dev import mlqe
+
+        for split, n in MLQE.items():
+            out += mlqe.sample(split, n)
     if "bio" in sets:
         bio = [a for a in garbledata.bio_articles() if a.split == "dev"]
         out += rng.sample(bio, min(BIO_DEV, len(bio)))
@@ -74,6 +95,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sets", nargs="*", default=["news", "bio", "ted"])
     ap.add_argument("--all-train", action="store_true", help="every news train translation (~+25 min)")
+    ap.add_argument("--splits", nargs="*", default=None, help="only these news/bio splits (e.g. calib dev)")
     ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args()
     import torch
@@ -84,29 +106,39 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    arts = selected(args.sets, args.all_train)
+    arts = [a for a in selected(args.sets, args.all_train) if args.splits is None or a.split in args.splits]
     todo = [a for a in arts if not path_for(a.text).exists()]
     print(f"{len(arts)} articles, {len(arts) - len(todo)} done, {len(todo)} to go", flush=True)
     if not todo:
         return
     lm = LanguageModel(prepare_lm())
     t0, tokens = time.time(), 0
+    # single sentences (thousands of them) go through the LM in batches of similar length; articles one by one
+    short = sorted((a for a in todo if len(a.text) < SHORT_CHARS), key=lambda a: len(a.text))
+    batches = [short[i:i + BATCH] for i in range(0, len(short), BATCH)]
+    batches += [[a] for a in todo if len(a.text) >= SHORT_CHARS]
     with Progress() as progress:
         task = progress.add_task("extracting", total=len(todo))
-        for a in todo:
-            out = lm.score(a.text, hidden=True)
-            arr = {"start": np.array([t.start for t in out.tokens], dtype=np.int32),
-                   "end": np.array([t.end for t in out.tokens], dtype=np.int32),
-                   "surprisal": np.array([t.surprisal for t in out.tokens], dtype=np.float32),
-                   "hidden": out.hidden.astype(np.float16)}
-            target = path_for(a.text)
-            tmp = target.with_suffix(".tmp.npz")
-            np.savez(tmp, **arr)
-            os.replace(tmp, target)
-            tokens += len(out.tokens)
-            progress.update(task, advance=1,
+        for batch in batches:
+            outs = lm.score_many([a.text for a in batch], hidden=True) if len(batch) > 1 else \
+                [lm.score(batch[0].text, hidden=True)]
+            for a, out in zip(batch, outs):
+                save(a.text, out)
+                tokens += len(out.tokens)
+            progress.update(task, advance=len(batch),
                             description=f"extracting {tokens / (time.time() - t0):.0f} tok/s")
 
+
+def save(text: str, out) -> None:
+    """One article's LM features, renamed into place only when complete."""
+    arr = {"start": np.array([t.start for t in out.tokens], dtype=np.int32),
+           "end": np.array([t.end for t in out.tokens], dtype=np.int32),
+           "surprisal": np.array([t.surprisal for t in out.tokens], dtype=np.float32),
+           "hidden": (out.hidden if out.hidden is not None else np.zeros((0, 640))).astype(np.float16)}
+    target = path_for(text)
+    tmp = target.with_suffix(".tmp.npz")
+    np.savez(tmp, **arr)
+    os.replace(tmp, target)
 
 if __name__ == "__main__":
     main()

@@ -14,12 +14,21 @@ overlaps an annotated Major fluency span, and token precision / recall of the un
 from __future__ import annotations
 
 import argparse
+import math
+import random
 from pathlib import Path
 
 import numpy as np
 
 from checker.features import assign_tokens
-from checker.metrics import auroc, average_precision, rates_at, recall_at_false_alarms, stratified_auroc
+from checker.metrics import (
+    auroc,
+    average_precision,
+    cut_for_false_alarms,
+    rates_at,
+    recall_at_false_alarms,
+    stratified_auroc,
+)
 from checker.parts import ArticleScores, LMOutput
 from checker.segment import segment
 from checker.tokens import TokenScore
@@ -81,19 +90,43 @@ def table(rows: list[dict], label: str, threshold: float, warning: float) -> dic
     return out
 
 
-def span_overlap(rows: list[dict], warning: float) -> dict:
-    """Underline vs annotation on garbled segments the model flags."""
+def span_overlap(rows: list[dict], warning: float, draws: int = 20) -> dict:
+    """Underline vs annotation on garbled segments the model flags: the share whose underline overlaps a gold
+    span, against the same underline lengths (in tokens) placed at random in the segment; the share flagged with
+    no single place (no underline); token precision and recall."""
     flagged = [r for r in rows if r["label"] == "garbled" and r["score"] >= warning and r["major"]]
-    hit = sum(any(a < d and c < b for a, b in r["spans"] for c, d in r["major"]) for r in flagged)
+    placed = [r for r in flagged if r["spans"]]
+    rng = random.Random(0)
+
+    def overlaps(spans: list, gold: list) -> bool:
+        return any(a < d and c < b for a, b in spans for c, d in gold)
+
+    hit = sum(overlaps(r["spans"], r["major"]) for r in placed)
+    rand = 0.0
+    for r in placed:
+        toks = r["tokens"]
+        lengths = [max(1, sum(a < d and c < b for c, d in toks)) for a, b in r["spans"]]
+        got = 0
+        for _ in range(draws):
+            spans = []
+            for n in lengths:
+                i = rng.randrange(0, max(1, len(toks) - n + 1))
+                part = toks[i:i + n] or toks[-1:]
+                spans.append((part[0][0], part[-1][1]))
+            got += overlaps(spans, r["major"])
+        rand += got / draws
     tp = fp = fn = 0
-    for r in flagged:
+    for r in placed:
         for a, b in r["tokens"]:
             marked = any(a < d and c < b for c, d in r["spans"])
             gold = any(a < d and c < b for c, d in r["major"])
             tp += marked and gold
             fp += marked and not gold
             fn += gold and not marked
-    return {"flagged": len(flagged), "overlap": hit / len(flagged) if flagged else float("nan"),
+    n = max(len(placed), 1)
+    return {"flagged": len(flagged), "overlap": hit / n if placed else float("nan"),
+            "random": rand / n if placed else float("nan"),
+            "no_place": 1 - len(placed) / len(flagged) if flagged else float("nan"),
             "token_precision": tp / max(tp + fp, 1), "token_recall": tp / max(tp + fn, 1)}
 
 
@@ -130,47 +163,155 @@ def missed(rows: list[dict], warning: float) -> list[str]:
     return out
 
 
-def report(scorer, split: str = "dev") -> list[str]:
+def _fmt(t: dict) -> str:
+    return (f"{t['garbled']:>5}/{t['clean']:<5}{t['auroc']:7.3f}{t['ap']:7.3f}{t['length_auroc']:10.3f}"
+            f"{t['stratified_auroc']:8.3f}{t['recall_at_5fa']:8.2f}{t['length_recall_at_5fa']:9.2f}"
+            f"{t['error'][0]:7.2f}/{t['error'][1]:.2f}{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
+
+
+def report(scorer, split: str = "dev", sets: tuple[str, ...] = ("news",)) -> list[str]:
     chosen = extract.selected(["news", "bio", "ted"])  # the articles with LM features (see extract.py)
-    sets = [(f"news 2020 {split}", [a for a in chosen if a.domain == "news2020" and a.split == split]),
-            (f"news 2021 {split}", [a for a in chosen if a.domain == "news2021" and a.split == split])]
-    if split == "dev":
-        sets += [("bio dev", [a for a in chosen if a.domain == "bio"]),
-                 (f"TED ({sum(a.domain == 'ted' for a in chosen)} talks)", [a for a in chosen if a.domain == "ted"])]
+    groups = [(f"news 2020 {split}", [a for a in chosen if a.domain == "news2020" and a.split == split]),
+              (f"news 2021 {split}", [a for a in chosen if a.domain == "news2021" and a.split == split])]
+    if split == "dev" and "bio" in sets:
+        groups.append(("bio dev", [a for a in chosen if a.domain == "bio"]))
+    if split == "dev" and "ted" in sets:
+        ted = [a for a in chosen if a.domain == "ted"]
+        groups.append((f"TED ({len(ted)} talks)", ted))
     lines = [f"garble scorer {scorer.name} v{scorer.version} ({scorer.sha256[:8]}): error ≥ {scorer.threshold:.3f}, "
              f"warning ≥ {scorer.warning:.3f}",
              f"{'set / label':<34}{'n g/c':>11}{'AUROC':>7}{'AP':>7}{'len AUROC':>10}{'strat.':>8}{'R@5%FA':>8}"
              f"{'len R@5%':>9}{'error R/FA':>12}{'warn R/FA':>12}"]
     all_news: list[dict] = []
-    for name, arts in sets:
+    for name, arts in groups:
         rows = rows_for(scorer, arts)
         if name.startswith("news"):
             all_news += rows
-        labels = ["loose", "strict"] if name.startswith("news 2020") else ["loose"]
-        for lab in labels:
+        for lab in (["loose", "strict"] if name.startswith("news 2020") else ["loose"]):
             t = table(rows, lab, scorer.threshold, scorer.warning)
-            if "auroc" not in t:
-                lines.append(f"{name + ' / ' + lab:<34}{t['garbled']:>5}/{t['clean']:<5} (no features or one class)")
-                continue
-            lines.append(f"{name + ' / ' + lab:<34}{t['garbled']:>5}/{t['clean']:<5}{t['auroc']:7.3f}{t['ap']:7.3f}"
-                         f"{t['length_auroc']:10.3f}{t['stratified_auroc']:8.3f}{t['recall_at_5fa']:8.2f}"
-                         f"{t['length_recall_at_5fa']:9.2f}{t['error'][0]:7.2f}/{t['error'][1]:.2f}"
-                         f"{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
+            lines.append(f"{name + ' / ' + lab:<34}" + (_fmt(t) if "auroc" in t else
+                                                          f"{t['garbled']:>5}/{t['clean']:<5} (one class)"))
     t = table(all_news, "loose", scorer.threshold, scorer.warning)
     if "auroc" in t:
-        lines.append(f"{f'news {split} (2020+2021) / loose':<34}{t['garbled']:>5}/{t['clean']:<5}{t['auroc']:7.3f}"
-                     f"{t['ap']:7.3f}{t['length_auroc']:10.3f}{t['stratified_auroc']:8.3f}{t['recall_at_5fa']:8.2f}"
-                     f"{t['length_recall_at_5fa']:9.2f}{t['error'][0]:7.2f}/{t['error'][1]:.2f}"
-                     f"{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
-        lines.append(f"  baseline, a perplexity script (mean token surprisal): AUROC {t['ppl_auroc']:.3f}; "
-                     f"word count: AUROC {t['length_auroc']:.3f}")
+        lines.append(f"{f'news {split} (2020+2021) / loose':<34}" + _fmt(t))
+        lines.append(f"  baselines: word count AUROC {t['length_auroc']:.3f}, R@5%FA {t['length_recall_at_5fa']:.2f}; "
+                     f"a perplexity script (mean token surprisal) AUROC {t['ppl_auroc']:.3f}; no finding: recall 0")
         sp = span_overlap(all_news, scorer.warning)
         lines += missed(all_news, scorer.warning)
-        lines.append(f"news {split} underline: {sp['flagged']} flagged garbled segments, "
-                     f"{sp['overlap']:.2f} overlap an "
-                     f"annotated Major fluency span; token precision {sp['token_precision']:.2f}, "
+        lines.append(f"news {split} underline: {sp['flagged']} flagged garbled segments with Major spans, "
+                     f"{sp['overlap']:.2f} overlap one (a random placement of the same length: {sp['random']:.2f}); "
+                     f"{sp['no_place']:.2f} say no single place; token precision {sp['token_precision']:.2f}, "
                      f"recall {sp['token_recall']:.2f}")
     return lines
+
+
+def break_table(scorer, split: str = "dev") -> list[str]:
+    """Generated breaks (checker_dev/breaks.py) in the split's documents: per kind, the share flagged at the
+    warning point in their articles and checked alone, beside a perplexity script (mean token surprisal) whose
+    cut lets through the same share of clean segments (set on those clean segments: generous to it); the clean
+    false flags; the underline against a random placement of the same length."""
+    from checker_dev import breaks
+
+    arts = [a for a in extract.selected(["breaks", "alone"]) if a.split == split]
+    rows = []
+    for a in arts:
+        f = extract.load(a.text)
+        if f is None:
+            raise SystemExit(f"no LM features for {a.key}: run `python -m checker_dev.extract --sets breaks alone`")
+        where = "alone" if a.key.startswith("alone/") else "article"
+        for r in score_article(scorer, a, f):
+            cat = r["categories"][0] if r["categories"] else ""
+            r["where"] = where
+            r["kind"] = cat.split("/", 1)[1] if cat.startswith("break/") else ("clean" if r["label"] == "clean"
+                                                                                else "mqm")
+            r["ppl"] = float(np.mean(r["surprisal"])) if r["surprisal"] else 0.0
+            rows.append(r)
+    news = [r for a in extract.selected(["news"]) if a.split == split
+            for r in score_article(scorer, a, extract.load(a.text))]
+    for r in news:
+        r["where"], r["kind"] = "article", ("clean" if r["label"] == "clean" else "mqm")
+        r["ppl"] = float(np.mean(r["surprisal"])) if r["surprisal"] else 0.0
+    clean_in = [r for r in news if r["kind"] == "clean"]
+    clean_alone = [r for r in rows if r["where"] == "alone" and r["kind"] == "clean"]
+    ppl_cut = {"article": cut_for_false_alarms([r["ppl"] for r in clean_in], 0.05),
+               "alone": cut_for_false_alarms([r["ppl"] for r in clean_alone], 0.05)}
+    out = [f"generated breaks, {split} documents: flagged at warning (≥ {scorer.warning:.3f}) in their article / "
+           "alone; a perplexity script at the same 5 % clean false flags; no finding: 0",
+           f"{'kind':<16}{'n art':>6}{'article':>8}{'ppl':>6}{'n alone':>8}{'alone':>7}{'ppl':>6}"]
+    every = {"article": [], "alone": []}
+    for kind in breaks.KINDS:
+        cells = []
+        for where in ("article", "alone"):
+            sub = [r for r in rows if r["kind"] == kind and r["where"] == where]
+            hit = [r["score"] >= scorer.warning for r in sub]
+            every[where] += hit
+            base = [r["ppl"] >= ppl_cut[where] for r in sub]
+            cells.append(f"{len(sub):>6}{np.mean(hit) if hit else float('nan'):8.2f}"
+                         f"{np.mean(base) if base else float('nan'):6.2f}")
+        out.append(f"{kind:<16}" + cells[0] + "  " + cells[1])
+    out.append(f"{'all kinds':<16}{len(every['article']):>6}{np.mean(every['article']):8.2f}{'':>6}"
+               f"  {len(every['alone']):>6}{np.mean(every['alone']):8.2f}")
+    for name, sub in (("in their articles (MQM segments every rater passed)", clean_in),
+                      ("checked alone", clean_alone)):
+        s = [r["score"] for r in sub]
+        warn, err = np.mean([v >= scorer.warning for v in s]), np.mean([v >= scorer.threshold for v in s])
+        out.append(f"clean {split} segments {name}: {len(s)}; flagged at warning {warn:.3f}, at error {err:.3f}")
+    brk = [r for r in rows if r["kind"] not in ("clean", "mqm")]
+    sp = span_overlap(brk, scorer.warning)
+    out.append(f"generated-break underline: {sp['flagged']} flagged, {sp['overlap']:.2f} overlap the break "
+               f"(random placement of the same length: {sp['random']:.2f}); {sp['no_place']:.2f} no single place")
+    return out
+
+
+def mlqe_table(scorer) -> list[str]:
+    """MLQE-PE test20 (X→English, single sentences): sentence AUROC, HTER ≥ 0.3 against HTER = 0, beside word count
+    and a perplexity script; word-level MCC of the underline (a word is tagged BAD when it overlaps an underlined
+    span) beside a surprisal threshold (a word is BAD when one of its tokens is at least t nats; t chosen on
+    test20 itself for the best MCC: generous to it)."""
+    from checker_dev import mlqe
+
+    arts = [a for a in extract.selected(["mlqe"]) if a.split == "test20"]
+    y, s, w, ppl = [], [], [], []
+    gold_all, pred_all, surp_all = [], [], []
+    for a in arts:
+        f = extract.load(a.text)
+        if f is None:
+            raise SystemExit("no LM features for MLQE-PE: run `python -m checker_dev.extract --sets mlqe`")
+        rows = score_article(scorer, a, f)
+        if not rows:
+            continue
+        r = rows[0]
+        if r["label"] in ("garbled", "clean"):
+            y.append(r["label"] == "garbled")
+            s.append(r["score"])
+            w.append(float(r["words"]))
+            ppl.append(float(np.mean(r["surprisal"])) if r["surprisal"] else 0.0)
+        toks = list(zip(f["start"].tolist(), f["end"].tolist(), f["surprisal"].tolist()))
+        gold = set(map(tuple, a.segments[0].major))
+        for ws, we in mlqe.word_spans(a):
+            gold_all.append((ws, we) in gold)
+            pred_all.append(any(ws < b and a_ < we for a_, b in r["spans"]))
+            surp_all.append(max((v for i, (ts, te, v) in enumerate(toks) if i and ts < we and ws < te), default=0.0))
+    g = np.array(gold_all)
+    best_t, best_m = 0.0, -1.0
+    for t in np.arange(2.0, 16.0, 0.5):
+        m = mcc(g, np.array(surp_all) >= t)
+        if m > best_m:
+            best_t, best_m = float(t), m
+    return [f"MLQE-PE test20 ({len(arts)} X→English lines): sentence AUROC (HTER ≥ 0.3: {sum(y)} vs HTER = 0: "
+            f"{len(y) - sum(y)}) {auroc(y, s):.3f}; word count {auroc(y, w):.3f}; a perplexity script "
+            f"{auroc(y, ppl):.3f}",
+            f"  word-level MCC ({len(g)} words, {int(g.sum())} BAD): the underline {mcc(g, np.array(pred_all)):.3f}; "
+            f"a surprisal threshold ({best_t:.1f} nats, best on test20) {best_m:.3f}; no finding 0"]
+
+
+def mcc(gold: np.ndarray, pred: np.ndarray) -> float:
+    tp = float((gold & pred).sum())
+    tn = float((~gold & ~pred).sum())
+    fp = float((~gold & pred).sum())
+    fn = float((gold & ~pred).sum())
+    den = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return (tp * tn - fp * fn) / den if den else 0.0
 
 
 def alone_vs_in_article(scorer, n: int) -> list[str]:
@@ -213,12 +354,20 @@ def main() -> None:
     ap.add_argument("--alone", type=int, default=0, help="also check this many clean dev segments alone (LM)")
     ap.add_argument("--split", default="dev", choices=["dev", "calib"],
                     help="calib: compare variants there (news only), never on dev")
+    ap.add_argument("--sets", nargs="*", default=["news", "breaks", "mlqe"],
+                    help="news (MQM), breaks (generated, in articles and alone), mlqe (MLQE-PE test20), bio, ted")
     args = ap.parse_args()
     from checker.garble import load_garble
 
     scorer = load_garble(args.model)
-    for line in report(scorer, args.split):
+    for line in report(scorer, args.split, tuple(args.sets)):
         print(line, flush=True)
+    if "breaks" in args.sets:
+        for line in break_table(scorer, args.split):
+            print(line, flush=True)
+    if "mlqe" in args.sets and args.split == "dev":
+        for line in mlqe_table(scorer):
+            print(line, flush=True)
     if args.alone:
         for line in alone_vs_in_article(scorer, args.alone):
             print(line, flush=True)

@@ -86,5 +86,6 @@ def test_html_escapes_wire_text(tmp_path):
     run("check", str(p), "-o", str(tmp_path), "-q", "-f", "html")
     html = (tmp_path / "evil.html").read_text()
     assert "<script>alert" not in html and "<b>denied" not in html
-    assert "&lt;script" in html and "alert(1)&lt;/script&gt;" in html  # a mark may split the escaped text
+    unmarked = html.replace("<mark>", "").replace("</mark>", "")  # the underline may split the escaped text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in unmarked
     assert "&lt;b&gt;" in html and "&lt;/b&gt;" in html

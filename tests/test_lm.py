@@ -34,6 +34,28 @@ def test_sliding_windows_match_single_pass(checker, seed_text):
     assert sum(diffs) / len(diffs) < 0.5
 
 
+def test_a_batch_of_short_texts_reads_like_one_text_at_a_time(checker):
+    """`score_many` (dev-set extraction of single sentences): the same tokens and offsets as `score`, scores and
+    hidden states equal up to bf16 summation order across batch shapes (never compared exactly)."""
+    import numpy as np
+
+    lm = checker.models.lm
+    texts = ["Send his army.", "", "The the minister said talks would go on in Geneva next week, officials said.",
+             "Russia added that it would determine further action after carefully study the response."]
+    many = lm.score_many(texts, hidden=True)
+    assert len(many) == len(texts) and many[1].tokens == []
+    for text, got in zip(texts, many):
+        one = lm.score(text, hidden=True)
+        assert [(t.start, t.end, t.piece) for t in got.tokens] == [(t.start, t.end, t.piece) for t in one.tokens]
+        if one.tokens:
+            gap = max(abs(a.surprisal - b.surprisal) for a, b in zip(got.tokens, one.tokens))
+            assert gap < 0.5, gap
+            cos = (got.hidden.astype(np.float32) * one.hidden.astype(np.float32)).sum(1) / (
+                np.linalg.norm(got.hidden.astype(np.float32), axis=1) * np.linalg.norm(one.hidden.astype(np.float32),
+                                                                                       axis=1))
+            assert cos.min() > 0.99
+
+
 def test_garbled_token_more_surprising_in_context(checker):
     text = "Russia added that it would determine further action after carefully study the response."
     toks = checker.models.lm.score(text).tokens

@@ -13,16 +13,24 @@ def _seed_sets(seed_report, seed_labels):
     return [t for t in garbled if t in flagged], [t for t in clean if t in flagged]
 
 
-@pytest.mark.xfail(strict=True, reason="the news-trained tagger (garble v2) flags 3 of the 7 (0.1: 5, tuned with "
-                                       "the seed in view); an open item of the garble-detector issue")
 def test_garbled_recall(seed_report, seed_labels):
     caught, _ = _seed_sets(seed_report, seed_labels)
     assert len(caught) >= 5, f"caught only {caught}"
+    assert "Send his army." in caught  # a fragment, judged by what surrounds it
 
 
+def test_no_clean_sentence_is_an_error(seed_report, seed_labels):
+    clean = {t for t, lab in seed_labels.items() if lab == "clean"}
+    errors = {seed_report.sentences[f.sentences[0]].text for f in seed_report.findings if f.severity == "error"}
+    assert not clean & errors
+
+
+@pytest.mark.xfail(strict=True, reason="garble v3 puts 2 of the 14 clean sentences in the warning band (scores 0.84; "
+                                       "its operating points were chosen on news calib, never on the seed); an open "
+                                       "item of the garble-v3 issue")
 def test_garbled_false_alarms(seed_report, seed_labels):
     _, false = _seed_sets(seed_report, seed_labels)
-    assert len(false) <= 1, f"false alarms: {false}"
+    assert not false, f"false alarms: {false}"
 
 
 def test_non_prose_never_flagged(seed_report):

@@ -3,19 +3,25 @@ probability; it underlines the tokens it marks."""
 
 from __future__ import annotations
 
+import bisect
 import math
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from checker.features import FEATURES, sentence_features, span_tokens, visible_start
+from checker.features import FEATURES, WORD_RE, sentence_features, span_tokens, visible_start
 from checker.garble.base import Identified, register_scorer, whole_words
 from checker.parts import ArticleScores, GarbleVerdict
 
 # beside the hidden state: the token's own surprisal figures, and its neighbours' (a wrong word often shows
-# as surprise at the words after it)
-TOKEN_EXTRA = ("surprisal", "unigram", "adjusted", "excess", "prev_adjusted", "next_adjusted", "next2_adjusted",
-               "next_excess")
+# as surprise at the words after it); v3 adds what a small LM is blind to: a word or two-word phrase repeated
+# right after itself (an LM copies repeats happily: "the the" is barely surprising), and letters of another
+# script (a word left in the source language)
+V2_EXTRA = ("surprisal", "unigram", "adjusted", "excess", "prev_adjusted", "next_adjusted", "next2_adjusted",
+            "next_excess")
+TOKEN_EXTRA = (*V2_EXTRA, "repeat", "repeat2", "foreign")
 
 
 def in_context(text: str, toks: list, index: list[list[int]], starts: list[int]) -> tuple[list, list[list[int]]]:
@@ -25,7 +31,7 @@ def in_context(text: str, toks: list, index: list[list[int]], starts: list[int])
     kept = [[i for i in idx if i != 0] for idx in index]
     return [span_tokens(text, toks, idx, start) for idx, start in zip(kept, starts)], kept
 POOLED = ("max_p", "top3_p", "mean_p", "noisy_or", "frac_hi")
-CONTEXT = ("off_topic",)
+CONTEXT = ("off_topic", "short_input")
 
 
 def off_topic(hidden: Any, index: list[list[int]], center: Any) -> list[float]:
@@ -48,9 +54,41 @@ def off_topic(hidden: Any, index: list[list[int]], center: Any) -> list[float]:
     return out
 
 
-def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
-    """One row per token: the LM's final hidden state, then its surprisal, unigram surprisal (wordfreq),
-    name-discounted surprisal and the excess over unigram."""
+def _foreign(ch: str) -> bool:
+    return ch.isalpha() and "LATIN" not in unicodedata.name(ch, "LATIN")
+
+
+def word_flags(text: str, st: Any) -> Any:
+    """Per token: its word repeats the word before it; it is part of a two-word phrase said twice in a row;
+    it has letters of a non-Latin script."""
+    n = len(st.tokens)
+    out = np.zeros((n, 3), np.float32)
+    if not n:
+        return out
+    lo, hi = st.tokens[0].start, st.tokens[-1].end
+    found = [(m.start(), m.end(), m.group().lower()) for m in WORD_RE.finditer(text, lo, hi)]
+    rep1 = [0.0] * len(found)
+    rep2 = [0.0] * len(found)
+    for i, (_a, _b, w) in enumerate(found):
+        if i and w == found[i - 1][2] and w.isalpha():
+            rep1[i] = 1.0
+        if i >= 3 and (found[i - 1][2], w) == (found[i - 3][2], found[i - 2][2]):
+            rep2[i] = rep2[i - 1] = 1.0
+    starts = [a for a, _b, _w in found]
+    for j, t in enumerate(st.tokens):
+        pos = visible_start(text, t)
+        k = bisect.bisect_right(starts, pos) - 1
+        if k >= 0 and found[k][0] <= pos < found[k][1]:
+            out[j, 0], out[j, 1] = rep1[k], rep2[k]
+        out[j, 2] = float(any(_foreign(c) for c in text[t.start:t.end]))
+    return out
+
+
+def token_features(hidden: Any, st: Any, idx: list[int], text: str = "", extra: tuple[str, ...] = TOKEN_EXTRA
+                   ) -> Any:
+    """One row per token: the LM's final hidden state, then the `extra` figures (its surprisal, unigram
+    surprisal (wordfreq), name-discounted surprisal, the excess over unigram, the neighbours'; v3: repeats and
+    foreign script)."""
     h = np.asarray(hidden[idx], dtype=np.float32) if len(idx) else np.zeros((0, hidden.shape[1]), np.float32)
     s = np.asarray(st.lm, dtype=np.float32)
     u = np.asarray(st.unigram, dtype=np.float32)
@@ -64,9 +102,13 @@ def token_features(hidden: Any, st: Any, idx: list[int]) -> Any:
             out[-k:] = v[:k or None]
         return out
 
-    extra = np.stack([s, u, a, s - u, shift(a, -1), shift(a, 1), shift(a, 2), shift(s - u, 1)], axis=1) \
-        if len(s) else np.zeros((0, len(TOKEN_EXTRA)), np.float32)
-    return np.concatenate([h, extra], axis=1)
+    if not len(s):
+        return np.zeros((0, h.shape[1] + len(extra)), np.float32)
+    cols = [s, u, a, s - u, shift(a, -1), shift(a, 1), shift(a, 2), shift(s - u, 1)]
+    if len(extra) > len(V2_EXTRA):
+        flags = word_flags(text, st)
+        cols += [flags[:, 0], flags[:, 1], flags[:, 2]]
+    return np.concatenate([h, np.stack(cols, axis=1)], axis=1)
 
 
 def pooled_features(p: Any) -> dict[str, float]:
@@ -81,7 +123,8 @@ def pooled_features(p: Any) -> dict[str, float]:
 
 def arrays(block: dict[str, Any]) -> dict[str, Any]:
     """A model block from the JSON file as float32 arrays (parsed once, at load)."""
-    return {k: (np.asarray(v, np.float32) if isinstance(v, list) and k != "features" else v) for k, v in block.items()}
+    return {k: (np.asarray(v, np.float32) if isinstance(v, list) and k not in ("features", "extra") else v)
+            for k, v in block.items()}
 
 
 def _lr(block: dict[str, Any], x: Any) -> Any:
@@ -89,36 +132,65 @@ def _lr(block: dict[str, Any], x: Any) -> Any:
     z = (x - block["mean"]) / block["scale"]
     if "w1" in block:
         z = np.maximum(z @ block["w1"] + block["b1"], 0.0)
-    return 1.0 / (1.0 + np.exp(-(z @ block["coef"] + block["intercept"])))
+    return 0.5 * (1.0 + np.tanh(0.5 * (z @ block["coef"] + block["intercept"])))  # the logistic, without overflow
 
 
 @register_scorer("token-tagger")
 class TokenTaggerScorer(Identified):
-    """A token tagger over frozen Gemma hidden states and surprisal (trained on MQM Major fluency spans),
-    pooled into a sentence probability with the article-level surprisal features. Underlines the tokens the
-    tagger marks and names them in the reason. See models/garble/MODEL_CARD.md."""
+    """A token tagger over frozen Gemma hidden states and surprisal (v3: trained on MQM Major fluency spans,
+    generated breaks and MLQE-PE word tags), pooled into a sentence probability with the article-level surprisal
+    features. Underlines the runs of tokens it is confident about, each with its confidence; a sentence it flags
+    with no such run has "no single place". See models/garble/MODEL_CARD.md."""
 
     wants_hidden = True
 
     def __init__(self, spec: dict[str, Any], sha256: str) -> None:
         self.token = arrays(spec["token"])
+        self.extra: tuple[str, ...] = tuple(spec["token"].get("extra", V2_EXTRA))
+        if self.extra not in (V2_EXTRA, TOKEN_EXTRA):
+            raise ValueError(f"garble model needs unknown token inputs: {self.extra}")
+        # v3: more token heads on the same inputs, each pooled into its own sentence features ("break_max_p"):
+        # one head learns the blatant breaks an editor sees at once, the first the real MT errors experts mark
+        self.heads: list[tuple[str, dict[str, Any], float]] = [
+            (h["name"], arrays({k: v for k, v in h.items() if k not in ("name", "span_min")}), float(h["span_min"]))
+            for h in spec.get("heads", [])]
+        # v3: the break tagger, a bidirectional encoder over each sentence and the one before it
+        self.encoder: Any = None
+        self.encoder_min = 1.0
+        if "encoder" in spec:
+            from checker.garble.encoder import load as load_encoder  # noqa: PLC0415 - v3 files only
+
+            self.encoder, sha = load_encoder(Path(spec["__dir__"]), spec["encoder"])
+            if spec["encoder"].get("sha256") not in (None, sha):
+                raise ValueError(f"{spec['encoder']['file']} is not the encoder this garble model was fitted with")
+            self.encoder_min = float(spec["encoder"]["span_min"])
         self.sentence = arrays(spec["sentence"])
         self.sentence_features: list[str] = self.sentence["features"]
-        missing = set(self.sentence_features) - set(FEATURES) - set(POOLED) - set(CONTEXT)
+        pooled = set(POOLED) | {f"{name}_{k}" for name, _b, _c in self.heads for k in POOLED}
+        if self.encoder is not None:
+            pooled |= {f"enc_{k}" for k in POOLED}
+        missing = set(self.sentence_features) - set(FEATURES) - pooled - set(CONTEXT)
         if missing:
             raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
         self.center = np.asarray(spec["center"], np.float32) if "center" in spec else None
         if "off_topic" in self.sentence_features and self.center is None:
             raise ValueError("garble model uses off_topic but has no centre")
         self.span_min: float = spec.get("span_min", 0.5)
+        # v2 files: when no token reaches span_min, underline the likeliest one anyway; v3 says "no single place"
+        self.span_fallback: bool = spec.get("span_fallback", True)
         # a wire flash of one or two sentences has no article around it: every token is more surprising, so its
         # logit is shifted by an amount fitted on clean calib sentences checked alone (same false-alarm rate)
         self.short_sentences: int = spec.get("short_sentences", 2)
         self.short_shift: float = spec.get("short_shift", 0.0)
+        # v3: two knots instead of one shift, so that both operating points hold for short inputs (a single shift
+        # that keeps the error point at 1 % would push the warning point far below 5 %)
+        self.short_knots: list[tuple[float, float]] = [tuple(k) for k in spec.get("short_knots", [])]
         self.identify(spec, sha256, "garble-tagger")
 
-    def token_probabilities(self, hidden: Any, st: Any, idx: list[int]) -> Any:
-        return _lr(self.token, token_features(hidden, st, idx))
+    def token_probabilities(self, hidden: Any, st: Any, idx: list[int], text: str = "") -> list[Any]:
+        """Each head's token probabilities (the first head's first), from one feature matrix."""
+        x = token_features(hidden, st, idx, text, self.extra)
+        return [_lr(self.token, x), *(_lr(block, x) for _name, block, _cut in self.heads)]
 
     def score(self, article: ArticleScores) -> list[GarbleVerdict]:
         text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
@@ -129,43 +201,92 @@ class TokenTaggerScorer(Identified):
         out = [GarbleVerdict(0.0) for _ in sts]
         topic = off_topic(hidden, [index[i] for i in live], self.center) if self.center is not None \
             else [0.0] * len(live)
+        short = len(live) <= self.short_sentences
+        sents = article.sentences
+        enc = self.encoder.probabilities([(sents[i - 1].text if i else "", sents[i].text) for i in live]) \
+            if self.encoder is not None else [None] * len(live)
         for k, (i, row) in enumerate(zip(live, sentence_features([sts[i] for i in live]))):
             seg, st, idx = article.sentences[i], sts[i], index[i]
-            p = self.token_probabilities(hidden, st, idx)
-            feats = {**row, **pooled_features(p)}
+            ps = self.token_probabilities(hidden, st, idx, text)
+            feats = {**row, **pooled_features(ps[0]), "short_input": float(short)}
+            for (name, _block, _cut), ph in zip(self.heads, ps[1:]):
+                feats.update({f"{name}_{k}": v for k, v in pooled_features(ph).items()})
+            pieces = None
+            if enc[k] is not None:
+                ep, eo = enc[k]
+                feats.update({f"enc_{key}": v for key, v in pooled_features(ep).items()})
+                pieces = (ep, [(seg.start + a, seg.start + b) for a, b in eo])
             if self.center is not None:
                 feats["off_topic"] = topic[k]
             x = np.array([[feats[f] for f in self.sentence_features]], dtype=np.float32)
             prob = float(_lr(self.sentence, x)[0])
-            if len(live) <= self.short_sentences and self.short_shift:
+            if short and self.short_knots:
+                prob = short_calibrated(prob, self.short_knots)
+            elif short and self.short_shift:
                 prob = 1.0 / (1.0 + math.exp(self.short_shift - math.log(max(prob, 1e-9) / max(1 - prob, 1e-9))))
-            spans = self._spans(text, st, p, seg.start, seg.end)
+            spans, conf = self.spans(text, st, ps, seg.start, seg.end, pieces)
             words = ", ".join(f"“{text[a:b]}”" for a, b in spans[:2])
             why = (f"{words} {'reads' if len(spans) == 1 else 'read'} as broken English here" if spans
-                   else "the sentence as a whole reads as broken English")
-            out[i] = GarbleVerdict(prob, spans, why, feats)
+                   else "the sentence reads as broken English, with no single place to point at")
+            if "short_input" not in self.sentence_features:
+                del feats["short_input"]
+            out[i] = GarbleVerdict(prob, spans, why, feats, conf)
         return out
 
-    def _spans(self, text: str, st: Any, p: Any, lo: int, hi: int) -> list[tuple[int, int]]:
-        """Runs of tokens the tagger marks (at least `span_min`, else the single most likely one), whole words."""
-        if not len(p):
-            return []
-        marked = p >= self.span_min
-        if not marked.any():
-            marked = np.zeros(len(p), dtype=bool)
-            marked[int(np.argmax(p))] = True
-        runs, k = [], 0
-        while k < len(p):
-            if not marked[k]:
-                k += 1
-                continue
-            j = k
-            while j + 1 < len(p) and marked[j + 1]:
-                j += 1
-            runs.append((float(p[k:j + 1].max()), k, j))
-            k = j + 1
-        runs.sort(reverse=True)
-        spans = []
-        for _, a, b in runs[:3]:
-            spans.append(whole_words(text, visible_start(text, st.tokens[a]), st.tokens[b].end, lo, hi))
-        return sorted(set(spans))
+    def spans(self, text: str, st: Any, ps: list[Any], lo: int, hi: int,
+              pieces: tuple[Any, list[tuple[int, int]]] | None = None) -> tuple[list[tuple[int, int]], list[float]]:
+        """Runs of LM tokens a head marks (at least its cut: `span_min` for the first) and runs of the break
+        tagger's word pieces at least its cut, widened to whole words, each with the highest probability in it
+        as its confidence; the three most confident, in text order."""
+        p0 = ps[0]
+        if not len(p0):
+            return [], []
+        runs: list[tuple[float, int, int]] = []  # (confidence, start, end) in characters
+        cuts = [self.span_min, *(cut for _n, _b, cut in self.heads)]
+        for ph, cut in zip(ps, cuts):
+            runs += _runs(ph, ph >= cut, [(visible_start(text, t), t.end) for t in st.tokens])
+        if pieces is not None and len(pieces[0]):
+            runs += _runs(pieces[0], pieces[0] >= self.encoder_min, pieces[1])
+        if not runs and self.span_fallback:
+            j = int(np.argmax(p0))
+            runs = [(float(p0[j]), visible_start(text, st.tokens[j]), st.tokens[j].end)]
+        best: dict[tuple[int, int], float] = {}
+        for conf, a, b in sorted(runs, reverse=True):
+            span = whole_words(text, a, b, lo, hi)
+            if span[1] <= span[0] or any(x < span[1] and span[0] < y for x, y in best if (x, y) != span):
+                continue  # one underline per place: the most confident run that covers it
+            best[span] = max(best.get(span, 0.0), round(conf, 4))
+            if len(best) == 3:
+                break
+        ordered = sorted(best)
+        return ordered, [best[sp] for sp in ordered]
+
+
+def short_calibrated(prob: float, knots: list[tuple[float, float]]) -> float:
+    """A short input's probability mapped through a monotone piecewise-linear map in logit space: each knot
+    (x, y) sends the logit where clean sentences checked alone reach an operating point's false-alarm rate (x) to
+    the logit of that operating point (y); slope 1 outside the knots."""
+    x = math.log(max(prob, 1e-9) / max(1 - prob, 1e-9))
+    (x0, y0), (x1, y1) = sorted(knots)[0], sorted(knots)[-1]
+    if x <= x0:
+        z = x + y0 - x0
+    elif x >= x1:
+        z = x + y1 - x1
+    else:
+        z = y0 + (x - x0) * (y1 - y0) / (x1 - x0)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _runs(p: Any, marked: Any, spans: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
+    """Maximal runs of marked units as (highest probability, first start, last end)."""
+    out, k = [], 0
+    while k < len(p):
+        if not marked[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(p) and marked[j + 1]:
+            j += 1
+        out.append((float(p[k:j + 1].max()), spans[k][0], spans[j][1]))
+        k = j + 1
+    return out

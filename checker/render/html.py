@@ -104,7 +104,7 @@ def sentence_views(report: Report) -> list[list[SentenceView]]:
                 sev_of[sid] = f.severity
     marks: dict[int, list[tuple[int, int]]] = {}
     for f in report.active:
-        spans = f.spans or ([(f.start, f.end)] if f.rule == "garbled" else [])
+        spans = f.spans or ([(f.start, f.end)] if f.rule == "garbled" and f.data.get("underline", [1]) else [])
         for sid in f.sentences:
             s = report.sentences[sid]
             marks.setdefault(sid, []).extend((a, b) for a, b in spans if s.start <= a < s.end)

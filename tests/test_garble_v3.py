@@ -1,0 +1,84 @@
+"""Garble v3: the break head, the short-input map, the break tagger (encoder) a model file may name, the underline
+with its confidence, and "no single place" when the scorer cannot point at the words."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from checker.garble import load_garble
+from checker.modelstore import garble_path
+
+
+def test_shipped_model_is_v3_with_a_break_head() -> None:
+    spec = json.loads(garble_path().read_text())
+    assert spec["class"] == "token-tagger" and spec["version"] == "3"
+    assert [h["name"] for h in spec["heads"]] == ["break"]
+    assert spec["threshold"] >= spec["warning"]
+    assert not spec["span_fallback"]  # v3 never underlines a guess
+    scorer = load_garble()
+    assert scorer.short_knots and all(x <= y + 10 for x, y in scorer.short_knots)
+
+
+def test_short_inputs_are_mapped_monotonically() -> None:
+    from checker.garble.tagger import short_calibrated
+
+    knots = [(1.0, -0.5), (3.0, 0.8)]
+    probs = [i / 100 for i in range(1, 100)]
+    mapped = [short_calibrated(p, knots) for p in probs]
+    assert mapped == sorted(mapped)
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    assert abs(logit(short_calibrated(1 / (1 + math.exp(-1.0)), knots)) + 0.5) < 1e-9
+    assert abs(logit(short_calibrated(1 / (1 + math.exp(-3.0)), knots)) - 0.8) < 1e-9
+
+
+def test_encoder_pieces_carry_offsets_into_the_sentence() -> None:
+    from checker.garble.encoder import Encoder
+
+    enc = Encoder()  # the package's encoder with an untrained head: the plumbing, not the judgement
+    sentence = "Russia added that it would determine further action after carefully study the response."
+    (p, offsets), (p_alone, _o) = enc.probabilities([("Moscow replied on Friday.", sentence), ("", sentence)])
+    assert len(p) == len(offsets) and len(p_alone) == len(offsets)
+    assert all(0 <= a < b <= len(sentence) for a, b in offsets)
+    assert "".join(sentence[a:b] for a, b in offsets).lower() == sentence.replace(" ", "").lower()
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+def test_a_model_file_naming_another_encoder_is_refused(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    save_file({"tagger.weight": torch.zeros(1, 384), "tagger.bias": torch.zeros(1)}, str(tmp_path / "enc.safetensors"))
+    spec = json.loads(garble_path().read_text())
+    spec["encoder"] = {"file": "enc.safetensors", "sha256": "0" * 64, "span_min": 0.9}
+    bad = tmp_path / "garble.json"
+    bad.write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match="not the encoder"):
+        load_garble(bad)
+
+
+@pytest.mark.slow
+def test_underline_carries_confidence_or_says_no_single_place(checker) -> None:
+    from checker.ingest import Document
+
+    clean = ("The minister said on Tuesday that the talks with the union would continue next week in the capital. "
+             "Officials expect an agreement before the end of the month.")
+    assert not [f for f in checker.check(Document(clean, "t.txt", "0" * 64)).findings if f.rule == "garbled"]
+    text = clean.replace("the union", "the 工会")  # a word left in the source script
+    report = checker.check(Document(text, "t.txt", "0" * 64))
+    found = [f for f in report.findings if f.rule == "garbled"]
+    assert found, [s.garble for s in report.sentences]
+    for f in found:
+        marks = f.data["underline"]
+        s = report.sentences[f.sentences[0]]
+        if marks:
+            assert all(s.start <= m["start"] < m["end"] <= s.end and 0 <= m["confidence"] <= 1 for m in marks)
+            assert (f.start, f.end) == (marks[0]["start"], marks[0]["end"])
+        else:
+            assert "no single place" in f.message and (f.start, f.end) == (s.start, s.end)
+    first = report.sentences[found[0].sentences[0]]
+    assert len(first.span_scores) == len(first.spans)
+    assert any("工会" in text[a:b] for a, b in first.spans)
