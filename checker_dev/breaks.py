@@ -97,6 +97,11 @@ def _gap_span(text: str, pos: int) -> tuple[int, int]:
     return (a, b) if b > a else (max(0, pos - 1), pos)
 
 
+def _replace(kind: str, text: str, w: Word, rep: str) -> Break:
+    """The word's core replaced by `rep`; the span is the replacement."""
+    return Break(kind, text[:w.core_start] + rep + text[w.core_end:], (w.core_start, w.core_start + len(rep)))
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -207,9 +212,7 @@ def _source_script(text: str, ws: list[Word], rng: random.Random, source: str) -
     if len(han) > 4:
         s = rng.randrange(0, len(han) - 3)
         han = han[s:s + rng.choice((2, 3, 4))]
-    w = ws[rng.choice(cands)]
-    new = text[:w.core_start] + han + text[w.core_end:]
-    return Break("source-script", new, (w.core_start, w.core_start + len(han)))
+    return _replace("source-script", text, ws[rng.choice(cands)], han)
 
 
 def _truncate(text: str, ws: list[Word], rng: random.Random, source: str) -> Break | None:
@@ -245,9 +248,7 @@ def _agreement(text: str, ws: list[Word], rng: random.Random, source: str) -> Br
     if not cands:
         return None
     i, rep = rng.choice(cands)
-    w = ws[i]
-    new = text[:w.core_start] + rep + text[w.core_end:]
-    return Break("agreement", new, (w.core_start, w.core_start + len(rep)))
+    return _replace("agreement", text, ws[i], rep)
 
 
 @cache
@@ -279,9 +280,7 @@ def _tense(text: str, ws: list[Word], rng: random.Random, source: str) -> Break 
     if not cands:
         return None
     i, rep = rng.choice(cands)
-    w = ws[i]
-    new = text[:w.core_start] + rep + text[w.core_end:]
-    return Break("tense", new, (w.core_start, w.core_start + len(rep)))
+    return _replace("tense", text, ws[i], rep)
 
 
 def _fragment(text: str, ws: list[Word], rng: random.Random, source: str) -> Break | None:
@@ -310,8 +309,7 @@ def _misspell(text: str, ws: list[Word], rng: random.Random, source: str) -> Bre
            else c[:j] + c[j] + c[j:])
     if bad == c:
         return None
-    new = text[:w.core_start] + bad + text[w.core_end:]
-    return Break("misspelling", new, (w.core_start, w.core_start + len(bad)))
+    return _replace("misspelling", text, w, bad)
 
 
 MAKERS: dict[str, Callable[[str, list[Word], random.Random, str], Break | None]] = {
