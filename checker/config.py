@@ -101,7 +101,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             if not f.is_file():
                 continue
             try:
-                data = tomllib.loads(f.read_text(encoding="utf-8"))
+                data = tomllib.loads(f.read_text(encoding="utf-8-sig"))  # a BOM from a Windows editor
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise CheckerError(f"{f}: invalid TOML: {exc}") from None
             if name == "pyproject.toml":
@@ -115,7 +115,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
 def load_config(paths: list[str], explicit: Path | None = None) -> Config:
     if explicit:
         try:
-            data = tomllib.loads(explicit.read_text(encoding="utf-8"))
+            data = tomllib.loads(explicit.read_text(encoding="utf-8-sig"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CheckerError(f"cannot read config {explicit}: {exc}") from None
         found: tuple[Path, dict[str, Any]] | None = (explicit, data.get("tool", {}).get("checker", data))

@@ -45,7 +45,7 @@ class Labelled:
 
 def read_labels(path: Path) -> list[Labelled]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM would hide the first label
     except (OSError, UnicodeDecodeError) as exc:
         raise CheckerError(f"cannot read labels {path}: {exc}") from None
     out = []

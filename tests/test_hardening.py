@@ -457,3 +457,19 @@ def test_bidi_controls_are_shown_not_obeyed_in_plain_outputs(fake_cli, tmp_path)
     fake_cli.run("check", str(name), "-o", str(out), "-f", "junit", "--fail-on", "never")
     junit = (out / "checker.junit.xml").read_text()
     assert "\u202e" not in junit and "\\u202e" in junit
+
+
+def test_a_byte_order_mark_hides_neither_config_nor_first_label(tmp_path: Path) -> None:
+    """Windows editors save UTF-8 with a BOM: the config still parses and the first label still counts."""
+    from checker.config import load_config
+    from checker.evaluate import read_labels
+
+    cfg = tmp_path / ".checker.toml"
+    cfg.write_bytes("\ufeffthreshold = 0.9\n".encode())
+    assert load_config([str(tmp_path)], cfg).threshold == 0.9
+    assert load_config([str(tmp_path)]).threshold == 0.9
+    labels = tmp_path / "a.labels.tsv"
+    labels.write_bytes("\ufeffgarbled\tfluency\tSend his army.\nclean\tok\tThe talks went on.\n".encode())
+    first = read_labels(labels)[0]
+    assert first.text == "Send his army." and first.garbled
+    assert len(read_labels(labels)) == 2
