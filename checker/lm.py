@@ -71,10 +71,8 @@ class LanguageModel:
         states = self.model.forward(inp, cache=cache)[0]
         return self._surprisal(states[:-1], target, cells), states
 
-    def _surprisal(self, hidden: torch.Tensor, target: torch.Tensor, cells: int = 4 << 20, *,
-                   entropy: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """−log p(target) for each row of final states, through the output layer in vocabulary slices; with
-        `entropy`, also the entropy of each row's next-token distribution (nats), from the same slices."""
+    def _surprisal(self, hidden: torch.Tensor, target: torch.Tensor, cells: int = 4 << 20) -> torch.Tensor:
+        """−log p(target) for each row of final states, through the output layer in vocabulary slices."""
         cap = self.model.config.final_logit_softcapping
         weight = self.model.embedding
         n, vocab = hidden.shape[0], weight.shape[0]
@@ -86,7 +84,6 @@ class LanguageModel:
         wide = torch.empty(n, cols, dtype=torch.float32)
         top = torch.full((n,), -math.inf)
         total = torch.zeros(n)
-        moment = torch.zeros(n)  # Σ exp(l − top)·(l − top), rescaled with `total` whenever `top` moves
         picked = torch.empty(n)
         for j in range(0, vocab, cols):
             c = min(cols, vocab - j)
@@ -99,22 +96,11 @@ class LanguageModel:
             if len(here):
                 picked[here] = lw[here, target[here] - j]
             new = torch.maximum(top, lw.amax(-1))
-            step = top - new
-            if entropy:
-                moment = torch.where(torch.isfinite(step), (moment + step * total) * step.exp(), moment)
-            total.mul_(step.exp_())
-            lw.sub_(new[:, None])
-            if entropy:
-                e = lw.exp()
-                moment.add_((e * lw).sum(-1))
-                total.add_(e.sum(-1))
-            else:
-                total.add_(lw.exp_().sum(-1))
+            total.mul_((top - new).exp_())
+            lw.sub_(new[:, None]).exp_()
+            total.add_(lw.sum(-1))
             top = new
-        nll = top + total.log() - picked
-        if entropy:
-            return nll, total.log() - moment / total
-        return nll
+        return top + total.log() - picked
 
     def propose_at(self, out: LMOutput, positions: list[int], *, keep: Callable[[int, str], bool] | None = None,
                    limit: int | None = None, alternatives: int = 3, max_new_tokens: int = 6

@@ -1,14 +1,17 @@
-"""The garble detector's dev table (`make eval`): real MQM news (2020, 2021), biomedical abstracts and TED talks,
-scored exactly as the product scores them (the shipped scorer on the LM pass cached by checker_dev.extract).
+"""The garble detector's dev table (`make eval`): real MQM news (2020, 2021), generated breaks (in their articles
+and alone) and MLQE-PE test20, scored exactly as the product scores them (the shipped scorer on the LM pass cached
+by checker_dev.extract); biomedical abstracts and TED talks with `--sets bio ted` once their features exist.
 
     python -m checker_dev.garble_eval                 # the shipped scorer
-    python -m checker_dev.garble_eval --model FILE    # another model file (e.g. models/garble/garble-lr.json)
+    python -m checker_dev.garble_eval --model FILE    # another model file (models/garble/garble-tagger-v2.json)
 
 Per set and label: raw AUROC and AP of the segment score (a segment scores as its worst sentence; headings are
 never judged), the same for word count alone, AUROC within word-count quintiles (what the score knows beyond
 length), recall at 5 % false alarms, and recall / false-alarm rate at the model's error and warning thresholds.
-Token level: of the garbled dev segments the model flags (warning or error), the share whose underlined span
-overlaps an annotated Major fluency span, and token precision / recall of the underline.
+Generated breaks: per kind, flagged at the warning point, beside a perplexity script at the same clean-flag rate;
+the clean segments' false flags in articles and alone. Underline: of the flagged garbled segments, the share whose
+underline overlaps a gold span, against the same underline lengths placed at random. MLQE-PE: sentence AUROC and
+the underline's word-level MCC beside a surprisal threshold.
 """
 
 from __future__ import annotations
@@ -317,8 +320,6 @@ def mcc(gold: np.ndarray, pred: np.ndarray) -> float:
 def alone_vs_in_article(scorer, n: int) -> list[str]:
     """Short inputs: clean news dev segments checked alone (a one-line wire flash) against the same segments
     inside their articles, at the error and warning thresholds. Needs the LM (one short pass per segment)."""
-    import random
-
     from checker.engine import Engine
     from checker.ingest import Document
     from checker.models import Models

@@ -210,7 +210,7 @@ class TokenTaggerScorer(Identified):
             ps = self.token_probabilities(hidden, st, idx, text)
             feats = {**row, **pooled_features(ps[0]), "short_input": float(short)}
             for (name, _block, _cut), ph in zip(self.heads, ps[1:]):
-                feats.update({f"{name}_{k}": v for k, v in pooled_features(ph).items()})
+                feats.update({f"{name}_{key}": v for key, v in pooled_features(ph).items()})
             pieces = None
             if enc[k] is not None:
                 ep, eo = enc[k]
