@@ -126,3 +126,19 @@ def test_hostile_file_names_in_the_index_open_their_reports(browser, tmp_path, f
         assert page.locator("main").count() == 1, link  # a report page, not a 404 or a script URL
     assert not dialogs and not errors
     page.close()
+
+
+def test_bidi_controls_in_wire_text_stay_inside_their_sentence(browser, tmp_path, fake_cli):
+    """U+202E in a sentence, a finding's message or a file name reorders that element only (CSS bidi isolation)."""
+    src = tmp_path / "evil\u202etxt.md"
+    src.write_text("The minister zzzqx\u202e said the talks would resume. The council met on Monday.\n")
+    out = tmp_path / "out"
+    r = fake_cli.invoke(["check", str(src), "-o", str(out), "-q", "-f", "html", "--fail-on", "never"])
+    assert r.exit_code == 0, r.output
+    page, errors, _ = open_page(browser, next(out.glob("evil*.html")))
+    styles = page.eval_on_selector_all(".seg, .msg, dd", "els => els.map(e => getComputedStyle(e).unicodeBidi)")
+    assert styles and set(styles) == {"isolate"}
+    page.goto((out / "index.html").as_uri())
+    cells = page.eval_on_selector_all("td", "els => els.map(e => getComputedStyle(e).unicodeBidi)")
+    assert cells and set(cells) == {"isolate"} and errors == []
+    page.close()
