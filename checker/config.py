@@ -88,6 +88,9 @@ def settings_from(config: Config | None = None, *, threshold: float | None = Non
                         options=cfg.options(),
                         max_bytes=max_bytes if max_bytes is not None else DEFAULT_MAX_BYTES,
                         threads=threads)
+    if settings.threshold is not None and settings.warning is not None and settings.warning > settings.threshold:
+        raise CheckerError(f"warning {settings.warning:g} is above the error threshold {settings.threshold:g}: "
+                           "the warning band would be empty (set warning at or below threshold)")
     validate(settings)
     return settings
 

@@ -473,3 +473,19 @@ def test_a_byte_order_mark_hides_neither_config_nor_first_label(tmp_path: Path) 
     first = read_labels(labels)[0]
     assert first.text == "Send his army." and first.garbled
     assert len(read_labels(labels)) == 2
+
+
+def test_a_warning_above_the_error_threshold_is_refused(fake_cli, tmp_path: Path) -> None:
+    """`warning` above `threshold` leaves no warning band: one line and exit 2 (the config's warning against the
+    flag's threshold too)."""
+    from checker.config import Config, settings_from
+    from checker.errors import CheckerError
+
+    with pytest.raises(CheckerError, match="above the error threshold"):
+        settings_from(Config(threshold=0.8, warning=0.9))
+    assert settings_from(Config(threshold=0.8), warning=0.7).warning == 0.7
+    doc = tmp_path / "a.txt"
+    doc.write_text("The council met on Monday. It approved the budget.\n")
+    (tmp_path / ".checker.toml").write_text("warning = 0.6\n")
+    r = fake_cli.run("check", str(doc), "--threshold", "0.5", "-o", str(tmp_path / "o"))
+    assert r.exit_code == 2 and "above the error threshold" in r.stderr and "Traceback" not in r.stderr
