@@ -289,3 +289,13 @@ def test_sigterm_lets_the_request_in_flight_finish():
 def test_page_assets_exist_in_the_package():
     web = Path(__file__).resolve().parent.parent / "checker" / "web"
     assert {"index.html", "app.js", "app.css"} <= {p.name for p in web.iterdir()}
+
+
+def test_head_answers_like_get_on_every_read_route(api):
+    """Load balancers and uptime checks probe with HEAD: the read routes answer it as GET does (no 405)."""
+    for path in ("/", "/healthz", "/readyz", "/metrics", "/static/app.js"):
+        got, head = api.get(path), api.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert api.head("/nope").status_code == 404
+    assert api.head("/v1/reports/unknown.json").status_code == api.get("/v1/reports/unknown.json").status_code

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
@@ -223,6 +224,11 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
             raise ApiError(404, f"unknown format {printable(ext)} (choose from {', '.join(sorted(RENDERERS))})")
         return rendered(rep, ext, rid, fail_on.value if fail_on else options.fail_on, download)
 
+    # load balancers and uptime checks probe with HEAD: every read route answers it as GET does (the server sends
+    # no body); the HEAD twins stay out of the OpenAPI document, which keeps one operation per route
+    for route in [r for r in app.routes if isinstance(r, APIRoute) and "GET" in r.methods]:
+        app.add_api_route(route.path, route.endpoint, methods=["HEAD"], include_in_schema=False,
+                          response_class=route.response_class, name=f"{route.name}_head")
     return Edge(app, service)
 
 
