@@ -172,7 +172,8 @@ def _fmt(t: dict) -> str:
             f"{t['error'][0]:7.2f}/{t['error'][1]:.2f}{t['warning'][0]:7.2f}/{t['warning'][1]:.2f}")
 
 
-def report(scorer, split: str = "dev", sets: tuple[str, ...] = ("news",)) -> list[str]:
+def report(scorer, split: str = "dev", sets: tuple[str, ...] = ("news",)) -> tuple[list[str], list[dict]]:
+    """The MQM tables' lines, and the scored news segments (the break table reads their clean ones)."""
     chosen = extract.selected(["news", "bio", "ted"])  # the articles with LM features (see extract.py)
     groups = [(f"news 2020 {split}", [a for a in chosen if a.domain == "news2020" and a.split == split]),
               (f"news 2021 {split}", [a for a in chosen if a.domain == "news2021" and a.split == split])]
@@ -205,10 +206,10 @@ def report(scorer, split: str = "dev", sets: tuple[str, ...] = ("news",)) -> lis
                      f"{sp['overlap']:.2f} overlap one (a random placement of the same length: {sp['random']:.2f}); "
                      f"{sp['no_place']:.2f} say no single place; token precision {sp['token_precision']:.2f}, "
                      f"recall {sp['token_recall']:.2f}")
-    return lines
+    return lines, all_news
 
 
-def break_table(scorer, split: str = "dev") -> list[str]:
+def break_table(scorer, news: list[dict], split: str = "dev") -> list[str]:
     """Generated breaks (checker_dev/breaks.py) in the split's documents: per kind, the share flagged at the
     warning point in their articles and checked alone, beside a perplexity script (mean token surprisal) whose
     cut lets through the same share of clean segments (set on those clean segments: generous to it); the clean
@@ -229,9 +230,7 @@ def break_table(scorer, split: str = "dev") -> list[str]:
                                                                                 else "mqm")
             r["ppl"] = float(np.mean(r["surprisal"])) if r["surprisal"] else 0.0
             rows.append(r)
-    news = [r for a in extract.selected(["news"]) if a.split == split
-            for r in score_article(scorer, a, extract.load(a.text))]
-    for r in news:
+    for r in news:  # the MQM segments `report` scored, not scored again
         r["where"], r["kind"] = "article", ("clean" if r["label"] == "clean" else "mqm")
         r["ppl"] = float(np.mean(r["surprisal"])) if r["surprisal"] else 0.0
     clean_in = [r for r in news if r["kind"] == "clean"]
@@ -361,10 +360,11 @@ def main() -> None:
     from checker.garble import load_garble
 
     scorer = load_garble(args.model)
-    for line in report(scorer, args.split, tuple(args.sets)):
+    lines, news = report(scorer, args.split, tuple(args.sets))
+    for line in lines:
         print(line, flush=True)
     if "breaks" in args.sets:
-        for line in break_table(scorer, args.split):
+        for line in break_table(scorer, news, args.split):
             print(line, flush=True)
     if "mlqe" in args.sets and args.split == "dev":
         for line in mlqe_table(scorer):
