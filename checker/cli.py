@@ -24,6 +24,7 @@ from checker.findings import FailOn
 from checker.ingest import READERS
 from checker.limits import DEFAULT_MAX_BYTES
 from checker.models import ModelsFactory, default_models
+from checker.originals import Originals
 from checker.render import RENDERERS
 from checker.render.safe import printable
 from checker.settings import Settings
@@ -151,6 +152,12 @@ def check(
                                                      "Ray started for the run).")] = None,
     actors: Annotated[int | None, typer.Option(min=1, help="Ray actors, each holding the models once "
                                                            "(default: one per cluster CPU).")] = None,
+    source: Annotated[str | None, typer.Option(help="The original article (any language, any input format) "
+                                                    "of the one article checked: source-aware checks.")] = None,
+    sources: Annotated[str | None, typer.Option(help="Folder of originals, matched to the inputs by relative "
+                                                     "path (any extension).")] = None,
+    source_format: Annotated[str | None, typer.Option(
+        help=f"Format of the originals: {', '.join(READERS)} (default: detected).")] = None,
 ) -> None:
     """Check articles and write reports (exit 0: clean, 1: findings at --fail-on or above, 2: error)."""
     from checker.baseline import apply_baseline, load_baseline  # noqa: PLC0415 - the CLI imports a command's
@@ -164,6 +171,11 @@ def check(
         fail(f"unknown input format {input_format} (choose from {', '.join(sorted(READERS))})")
     if engine is not Engine.ray and (address or actors):
         fail("--address and --actors need --engine ray")
+    if source_format and source_format not in READERS:
+        fail(f"unknown source format {source_format} (choose from {', '.join(sorted(READERS))})")
+    if source and not Path(source).is_file():
+        fail(f"source {source}: {'is a folder: use --sources' if Path(source).is_dir() else 'no such file'}")
+    originals = or_fail(Originals, source, sources, source_format)
     known = or_fail(load_baseline, baseline) if baseline else None
     backend = or_fail(open_backend, settings, models_factory(ctx), engine, address, actors, threads is not None,
                       quiet)
@@ -171,7 +183,7 @@ def check(
         with stop_on_signals() as stop:
             batch = or_fail(run_batch, backend, paths, formats, out, console=None if quiet else err_console,
                             input_format=input_format, include=include or cfg.include,
-                            exclude=exclude or cfg.exclude, stop=stop,
+                            exclude=exclude or cfg.exclude, stop=stop, originals=originals,
                             before_write=(lambda r: apply_baseline(r, known)) if known is not None else None)
     finally:
         backend.close()

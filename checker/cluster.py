@@ -22,6 +22,7 @@ from checker.errors import CheckerError
 from checker.findings import Report
 from checker.ingest import read_bytes
 from checker.models import ModelsFactory, default_models
+from checker.originals import Originals
 from checker.runner import Outcome, outcome_of
 from checker.settings import Settings
 
@@ -40,9 +41,10 @@ class Worker:
     def ready(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "signature": self.engine.signature()}
 
-    def check(self, path: str, data: bytes, input_format: str | None) -> dict[str, Any]:
+    def check(self, path: str, data: bytes, input_format: str | None,
+              original: tuple[str, bytes, str | None] | None = None) -> dict[str, Any]:
         """{"report": …} or {"error": one line}; a bad file is an answer, never an exception."""
-        done = outcome_of(lambda: check_bytes(self.engine, path, data, input_format))
+        done = outcome_of(lambda: check_bytes(self.engine, path, data, input_format, original=original))
         return {"error": done} if isinstance(done, str) else {"report": done.to_dict()}
 
 
@@ -110,7 +112,8 @@ class RayBackend:
         return actor.remote(self.settings, self.models_factory)
 
     def results(self, files: list[str], input_format: str | None, stop: Callable[[], str],
-                starting: Callable[[str], None]) -> Iterator[tuple[str, Outcome]]:
+                starting: Callable[[str], None], sources: dict[str, str] | None = None,
+                originals: Originals | None = None) -> Iterator[tuple[str, Outcome]]:
         ray = import_ray()
         todo = deque((path, 0) for path in files)
         inflight: dict[Any, tuple[Any, str, int]] = {}  # ref → (actor, path, attempt)
@@ -125,11 +128,13 @@ class RayBackend:
                 path, attempt = todo.popleft()
                 try:
                     data = read_bytes(path, self.settings.max_bytes)
+                    src = (sources or {}).get(path)
+                    original = (originals or Originals()).read(src, self.settings.max_bytes) if src else None
                 except CheckerError as exc:
                     yield path, str(exc)
                     continue
                 starting(path)
-                inflight[actor.check.remote(path, data, input_format)] = (actor, path, attempt)
+                inflight[actor.check.remote(path, data, input_format, original)] = (actor, path, attempt)
                 load[id(actor)] += 1
             if stop():
                 todo.clear()

@@ -39,6 +39,10 @@ exclude = []
 # House spellings and terms that are fine: never reported as name variants or suspect names.
 allow = []
 
+# Source-aware checks (`--source` / `--sources`): false switches off every source-* rule, and an original given is
+# then not read at all.
+source-aware = true
+
 # Per-rule switches: enabled = false turns a rule off; severity = "error" | "warning" | "info"; and the rule's own
 # options (`checker rules` lists them), e.g.
 # [rules.name-suspect]
@@ -60,12 +64,16 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     allow: list[str] = field(default_factory=list)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source_aware: bool = True
 
     def severity(self) -> dict[str, str]:
         return {r: v["severity"] for r, v in self.rules.items() if "severity" in v}
 
     def enabled(self) -> dict[str, bool]:
-        return {r: bool(v["enabled"]) for r, v in self.rules.items() if "enabled" in v}
+        on = {r: bool(v["enabled"]) for r, v in self.rules.items() if "enabled" in v}
+        if not self.source_aware:  # the family switch: every source-* rule off
+            on |= {r: False for r in rule_ids() if r.startswith("source-")}
+        return on
 
     def options(self) -> dict[str, dict[str, Any]]:
         """Each rule's own options (everything under [rules.<id>] but the switches)."""
@@ -132,7 +140,7 @@ def load_config(paths: list[str], explicit: Path | None = None) -> Config:
 
 
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
-    known = {"threshold", "warning", "fail-on", "formats", "include", "exclude", "allow", "rules"}
+    known = {"threshold", "warning", "fail-on", "formats", "include", "exclude", "allow", "rules", "source-aware"}
     unknown = set(data) - known
     where = f"{path}: " if path else ""
     if unknown:
@@ -148,6 +156,10 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
         if data["fail-on"] not in FAIL_ON:
             raise CheckerError(f"{where}fail-on must be one of {', '.join(FAIL_ON)}")
         cfg.fail_on = data["fail-on"]
+    if "source-aware" in data:
+        if not isinstance(data["source-aware"], bool):
+            raise CheckerError(f"{where}source-aware must be true or false")
+        cfg.source_aware = data["source-aware"]
     for key in ("formats", "include", "exclude", "allow"):
         if key in data:
             if not isinstance(data[key], list) or not all(isinstance(x, str) for x in data[key]):

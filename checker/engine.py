@@ -1,6 +1,9 @@
 """The engine: one article in, one report out, through named stages that read and return plain data.
 
-    segment → lm → garble → rules → locate → suppress → flag
+    segment → lm → garble → align → rules → locate → suppress → flag
+
+`align` runs only when the check is given the original article (source-aware checking): it loads the multilingual
+encoder on first use, so an English-only check never pays for it.
 
 The CLI, a server and a cluster worker build one engine with `load_engine(settings, models_factory)` and check
 bytes with `check_bytes`; no stage writes into shared state, so one engine can check many articles (one after
@@ -14,8 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from checker.bitext.side import read_side
+from checker.errors import InputError
 from checker.features import assign_tokens, visible_start
-from checker.findings import FLAGGING, Finding, Report, SentenceResult, TokenOut
+from checker.findings import FLAGGING, Finding, Report, SentenceResult, SourceSide, TokenOut
 from checker.ingest import Document, read_document
 from checker.models import Models, ModelsFactory, default_models
 from checker.parts import ArticleScores, LMOutput
@@ -25,7 +30,8 @@ from checker.settings import Settings
 from checker.signature import make_signature
 
 T = TypeVar("T")
-STAGES = ("segment", "lm", "garble", "rules", "locate", "suppress", "flag")
+SOURCE_PARTS = ("encoder",)  # loaded by the align stage, only when a check is given the original
+STAGES = ("segment", "lm", "garble", "align", "rules", "locate", "suppress", "flag")
 
 
 @dataclass(frozen=True)
@@ -44,17 +50,24 @@ class Engine:
     @property
     def needs(self) -> tuple[str, ...]:
         """Model parts this engine's stages and rules use: only these are ever loaded."""
-        wanted = {"lm"} | {n for r in self.rules for n in r.needs}
+        wanted = {"lm"} | {n for r in self.rules for n in r.needs if n not in SOURCE_PARTS}
         return tuple(n for n in Models.ORDER if n in wanted)
 
     def warm_up(self) -> None:
         """Load every part now (a server's start-up), instead of on the first check."""
         self.models.load(self.needs)
 
-    def signature(self) -> dict[str, Any]:
-        return make_signature(self.settings, self.models, self.needs, self.rules)
+    def signature(self, *, source: bool = False) -> dict[str, Any]:
+        """`source`: the check read an original, so the multilingual encoder decided findings too."""
+        return make_signature(self.settings, self.models, (*self.needs, *(("encoder",) if source else ())),
+                              self.rules)
 
-    def check(self, doc: Document) -> Report:
+    @property
+    def source_aware(self) -> bool:
+        """Whether an original given to `check` is read at all (the source-* family may be switched off)."""
+        return any(rid.startswith("source-") and self.settings.enabled(rid) for r in self.rules for rid in r.ids())
+
+    def check(self, doc: Document, original: Document | None = None) -> Report:
         timings: dict[str, float] = {}
 
         def timed(name: str, fn: Callable[..., T], *args: Any) -> T:
@@ -68,13 +81,15 @@ class Engine:
         sentences = [SentenceResult.of(s) for s in segs]
         lm_out = timed("lm", self._lm, doc.text)
         timed("garble", self._garble, doc.text, sentences, lm_out)
-        findings, stats = timed("rules", self._rules, doc, sentences, timings, lm_out)
+        side = timed("align", self._align, original, sentences) if original is not None and self.source_aware \
+            else None
+        findings, stats = timed("rules", self._rules, doc, sentences, timings, lm_out, side)
         timed("locate", self._locate, doc, findings)
         timed("suppress", self._suppress, doc, findings)
         timed("flag", self._flag, sentences, findings)
         return Report(doc.path, doc.sha256, doc.text, sentences, findings, self.models.refs(), timings,
                       doc.format, dict(doc.metadata), source=doc.source, runs=list(doc.runs),
-                      signature=self.signature(), stats=stats)
+                      signature=self.signature(source=side is not None), stats=stats, original=side)
 
     # -- stages -------------------------------------------------------------------------------------------------
 
@@ -100,9 +115,12 @@ class Engine:
             s.garble, s.spans, s.reason, s.features = v.probability, list(v.spans), v.reason, dict(v.features)
             s.span_scores = list(v.span_scores)
 
+    def _align(self, original: Document, sentences: list[SentenceResult]) -> SourceSide:
+        return read_side(original, sentences, self.models.encoder)
+
     def _rules(self, doc: Document, sentences: list[SentenceResult], timings: dict[str, float],
-               lm_out: LMOutput | None = None) -> tuple[list[Finding], dict[str, Any]]:
-        ctx = Context(doc, sentences, self.models, self.settings, lm=lm_out)
+               lm_out: LMOutput | None = None, side: SourceSide | None = None) -> tuple[list[Finding], dict[str, Any]]:
+        ctx = Context(doc, sentences, self.models, self.settings, lm=lm_out, original=side)
         findings: list[Finding] = []
         for rule in self.rules:
             t = time.perf_counter()
@@ -146,7 +164,18 @@ def load_engine(settings: Settings | None = None, models_factory: ModelsFactory 
     return engine
 
 
-def check_bytes(engine: Engine, name: str, data: bytes, fmt: str | None = None) -> Report:
-    """Bytes already read (by the CLI, the server or a Ray driver) checked as the document `name`; bad input is a
-    `CheckerError` with its one line, as everywhere."""
-    return engine.check(read_document(name, data, fmt))
+def check_bytes(engine: Engine, name: str, data: bytes, fmt: str | None = None, *,
+                original: tuple[str, bytes, str | None] | None = None) -> Report:
+    """Bytes already read (by the CLI, the server or a Ray driver) checked as the document `name`, against the
+    original article (name, bytes, format) when one is given; bad input on either side is a `CheckerError` with its
+    one line, as everywhere, and the English is then not checked at all."""
+    source = read_original(*original) if original is not None else None
+    return engine.check(read_document(name, data, fmt), source)
+
+
+def read_original(name: str, data: bytes, fmt: str | None = None) -> Document:
+    """The original article, read like the English (any supported format); its errors say which side failed."""
+    try:
+        return read_document(name, data, fmt)
+    except InputError as exc:
+        raise InputError(f"source {name}: {exc}") from None

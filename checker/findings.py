@@ -42,6 +42,8 @@ class SentenceResult(Segment):
     spans: list[tuple[int, int]] = field(default_factory=list)  # what the garble scorer underlines
     reason: str = ""  # the garble scorer's reason, in editors' words
     span_scores: list[float] = field(default_factory=list)  # the scorer's confidence in each span (v3 scorers)
+    source: list[int] = field(default_factory=list)  # the original's sentences this one renders (source-aware)
+    adequacy: float | None = None  # P(a Major accuracy error | the source); None without a source
 
     @classmethod
     def of(cls, seg: Segment) -> SentenceResult:
@@ -61,6 +63,9 @@ class SentenceResult(Segment):
             d["reason"] = self.reason
         if self.cut:
             d["cut"] = True
+        if self.source:
+            d["source"] = list(self.source)
+        d["adequacy"] = self.adequacy
         return d
 
     @classmethod
@@ -69,7 +74,8 @@ class SentenceResult(Segment):
                    garble=d.get("garble", 0.0), flagged=d.get("flagged", False),
                    tokens=[TokenOut(t["start"], t["end"], t["surprisal"]) for t in d.get("tokens", [])],
                    features=dict(d.get("features", {})), spans=[(a, b) for a, b in d.get("spans", [])],
-                   reason=d.get("reason", ""), span_scores=list(d.get("span_scores", [])))
+                   reason=d.get("reason", ""), span_scores=list(d.get("span_scores", [])),
+                   source=list(d.get("source", [])), adequacy=d.get("adequacy"))
 
 
 @dataclass
@@ -103,6 +109,71 @@ class Finding:
                    line=d.get("line", 0), column=d.get("column", 0))
 
 
+    @property
+    def source_text(self) -> str:
+        """The original's words a source-aware finding compares the English with ("" for any other finding)."""
+        src = self.data.get("source")
+        return src.get("text", "") if isinstance(src, dict) and isinstance(src.get("text"), str) else ""
+
+    def full_message(self) -> str:
+        """The message, with the source sentence quoted after it: what plain outputs (text, SARIF, GitHub,
+        JUnit) print, where the source cannot stand beside the English."""
+        src = self.source_text
+        return f"{self.message} — source: “{src}”" if src else self.message
+
+
+@dataclass
+class SourceLink:
+    """Which sentences of the original (ids) an English sentence or run renders; either side may be empty."""
+
+    source: list[int]
+    target: list[int]
+    similarity: float = 0.0
+    margin: float = 0.0
+
+
+@dataclass
+class SourceSide:
+    """The original article a report was checked against: its language, sentences and the alignment."""
+
+    path: str
+    sha256: str
+    format: str
+    language: str  # ISO 639-1, "und" when it could not be told
+    language_name: str
+    text: str
+    sentences: list[Segment]
+    links: list[SourceLink]
+
+    @property
+    def aligned(self) -> int:
+        return sum(len(lk.source) for lk in self.links if lk.source and lk.target)
+
+    def summary(self) -> str:
+        """ "Chinese, 34 sentences, 31 aligned" — what the report's header says."""
+        n = len(self.sentences)
+        return f"{self.language_name}, {n} sentence{'s' * (n != 1)}, {self.aligned} aligned"
+
+    def joined(self, ids: list[int]) -> str:
+        return " ".join(self.sentences[i].text for i in ids) if self.language not in ("zh", "ja") else \
+            "".join(self.sentences[i].text for i in ids)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "format": self.format, "language": self.language,
+                "language_name": self.language_name, "summary": self.summary(), "text": self.text,
+                "sentences": [{"id": s.id, "start": s.start, "end": s.end, "text": s.text, "kind": s.kind,
+                               "paragraph": s.paragraph} for s in self.sentences],
+                "links": [asdict(lk) for lk in self.links]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SourceSide:
+        return cls(d["path"], d["sha256"], d.get("format", "text"), d["language"], d.get("language_name", ""),
+                   d["text"], [Segment(s["id"], s["start"], s["end"], s["text"], s.get("kind", "sentence"),
+                                       s.get("paragraph", 0)) for s in d["sentences"]],
+                   [SourceLink(list(lk["source"]), list(lk["target"]), lk.get("similarity", 0.0),
+                               lk.get("margin", 0.0)) for lk in d.get("links", [])])
+
+
 @dataclass
 class ModelRef:
     name: str
@@ -126,6 +197,7 @@ class Report:
     runs: list[tuple[int, int, int]] = field(default_factory=list)
     signature: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)  # what stages counted (NLI pairs, …)
+    original: SourceSide | None = None  # the source-language article, when the check was given one
 
     @property
     def stem(self) -> str:
@@ -183,6 +255,8 @@ class Report:
             d["input"]["source"] = {"text": self.source, "runs": [list(r) for r in self.runs]}
         if self.stats:
             d["stats"] = self.stats
+        if self.original is not None:
+            d["original"] = self.original.to_dict()
         return d
 
     @classmethod
@@ -199,7 +273,8 @@ class Report:
                      dict(d.get("timings", {})), inp.get("format", "text"), dict(inp.get("metadata", {})),
                      source=src["text"] if src else None,
                      runs=[(a, b, c) for a, b, c in src["runs"]] if src else [],
-                     signature=dict(d.get("signature", {})), stats=dict(d.get("stats", {})))
+                     signature=dict(d.get("signature", {})), stats=dict(d.get("stats", {})),
+                     original=SourceSide.from_dict(d["original"]) if d.get("original") is not None else None)
         if stem and stem != report.stem:
             report.output_stem = stem
         return report
@@ -253,6 +328,11 @@ def check_report(r: Report) -> None:
         need(isinstance(s.span_scores, list) and all(_num(v) and 0 <= v <= 1 for v in s.span_scores)
              and len(s.span_scores) in (0, len(s.spans)), f"{w}.span_scores", "one number in [0, 1] per span")
         need(all(isinstance(k, str) and _num(v) for k, v in s.features.items()), f"{w}.features", "numbers")
+        need(s.adequacy is None or (_num(s.adequacy) and 0 <= s.adequacy <= 1), f"{w}.adequacy",
+             "a number in [0, 1] or null")
+        need(isinstance(s.source, list) and all(_int(k) and k >= 0 for k in s.source) and
+             (not s.source or (r.original is not None and max(s.source) < len(r.original.sentences))),
+             f"{w}.source", "indices of the original's sentences")
     for i, f in enumerate(r.findings):
         w = f"findings[{i}]"
         need(isinstance(f.rule, str) and isinstance(f.message, str), w, "text fields")
@@ -269,3 +349,16 @@ def check_report(r: Report) -> None:
     need(all(isinstance(k, str) and _num(v) for k, v in r.timings.items()), "timings", "numbers")
     need(isinstance(r.signature, dict) and isinstance(r.stats, dict), "signature", "an object")
     need(isinstance(r.output_stem, str), "input.stem", "a string")
+    if r.original is not None:
+        o = r.original
+        for name in ("path", "sha256", "format", "language", "language_name", "text"):
+            need(isinstance(getattr(o, name), str), f"original.{name}", "a string")
+        for i, s in enumerate(o.sentences):
+            need(_int(s.id) and s.id == i and _int(s.start) and _int(s.end) and 0 <= s.start <= s.end <= len(o.text)
+                 and isinstance(s.text, str) and isinstance(s.kind, str), f"original.sentences[{i}]",
+                 "numbered in order, with offsets within the original's text")
+        for i, lk in enumerate(o.links):
+            need(isinstance(lk.source, list) and isinstance(lk.target, list) and
+                 all(_int(k) and 0 <= k < len(o.sentences) for k in lk.source) and
+                 all(_int(k) and 0 <= k < len(r.sentences) for k in lk.target) and _num(lk.similarity) and
+                 _num(lk.margin), f"original.links[{i}]", "sentence indices of both sides and numbers")

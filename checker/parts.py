@@ -73,6 +73,17 @@ class GarbleScorer(Protocol):
 
 
 @runtime_checkable
+class SentenceEncoder(Protocol):
+    """A multilingual sentence encoder: a sentence and its translation land close together."""
+
+    name: str
+    version: str
+    sha256: str
+
+    def embed(self, texts: list[str]) -> Any: ...  # array (texts × width), unit rows
+
+
+@runtime_checkable
 class NLI(Protocol):
     name: str
     version: str

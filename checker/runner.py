@@ -19,6 +19,7 @@ from checker.engine import Engine, check_bytes
 from checker.errors import CheckerError
 from checker.findings import FailedInput, Report, check_report
 from checker.ingest import expand_with_names, read_bytes
+from checker.originals import Originals
 from checker.outputs import prepare_folder, report_stems, run_lock, safe_part, write_batch, write_report
 from checker.render import batch_names
 from checker.render.safe import printable
@@ -45,16 +46,24 @@ class Backend(Protocol):
     notes: list[str]
 
     def results(self, files: list[str], input_format: str | None, stop: Callable[[], str],
-                starting: Callable[[str], None]) -> Iterator[tuple[str, Outcome]]:
-        """Each file's outcome, in any order; no new file starts once `stop()` names a signal."""
+                starting: Callable[[str], None], sources: dict[str, str] | None = None,
+                originals: Originals | None = None) -> Iterator[tuple[str, Outcome]]:
+        """Each file's outcome, in any order; no new file starts once `stop()` names a signal. `sources` maps an
+        input to its original (read through `originals`), for a source-aware check."""
         ...
 
     def close(self) -> None: ...
 
 
-def check_file(engine: Engine, path: str, input_format: str | None) -> Outcome:
-    """One file through one engine; anything but a report becomes its one-line reason."""
-    return outcome_of(lambda: check_bytes(engine, path, read_bytes(path, engine.settings.max_bytes), input_format))
+def check_file(engine: Engine, path: str, input_format: str | None, source: str | None = None,
+               originals: Originals | None = None) -> Outcome:
+    """One file through one engine (against its original, when one is given); anything but a report becomes its
+    one-line reason, and a bad original means the English is not checked either."""
+    def run() -> Report:
+        original = (originals or Originals()).read(source, engine.settings.max_bytes) if source else None
+        return check_bytes(engine, path, read_bytes(path, engine.settings.max_bytes), input_format,
+                           original=original)
+    return outcome_of(run)
 
 
 def outcome_of(check: Callable[[], Report]) -> Outcome:
@@ -81,12 +90,13 @@ class LocalBackend:
         return self.engine.settings
 
     def results(self, files: list[str], input_format: str | None, stop: Callable[[], str],
-                starting: Callable[[str], None]) -> Iterator[tuple[str, Outcome]]:
+                starting: Callable[[str], None], sources: dict[str, str] | None = None,
+                originals: Originals | None = None) -> Iterator[tuple[str, Outcome]]:
         for path in files:
             if stop():
                 return
             starting(path)
-            yield path, check_file(self.engine, path, input_format)
+            yield path, check_file(self.engine, path, input_format, (sources or {}).get(path), originals)
 
     def close(self) -> None:
         pass
@@ -95,16 +105,21 @@ class LocalBackend:
 def run_batch(engine: Engine | Backend, paths: list[str], formats: list[str], out: Path,
               console: Console | None = None, input_format: str | None = None, include: list[str] | None = None,
               exclude: list[str] | None = None, before_write: Callable[[Report], object] | None = None,
-              stop: Callable[[], str] | None = None) -> Batch:
+              stop: Callable[[], str] | None = None, originals: Originals | None = None) -> Batch:
     """Check every input; a bad input or an unwritable report is one failure line, never the end of the batch.
     `stop()` names a signal once one asked the run to end: the files being checked are finished, no further file
     is started, and the batch files are written for what is done. A KeyboardInterrupt abandons the current file.
-    Report names and the order of reports in batch files follow the inputs, whichever check finishes first."""
+    Report names and the order of reports in batch files follow the inputs, whichever check finishes first.
+    `originals` pairs inputs with their original articles (source-aware checking); an input without one is
+    checked English-only and its report says so."""
     backend: Backend = LocalBackend(engine) if isinstance(engine, Engine) else engine
     stop = stop or (lambda: "")
     refused: dict[str, str] = {}  # unreadable folders, links out of the tree: failures, never silence
     named = list(dict.fromkeys(expand_with_names(paths, include, exclude, refused)))
     files = list(dict.fromkeys(p for p, _ in named))
+    originals = originals or Originals()
+    originals.check_inputs(files)
+    sources = {p: src for p, name in named if (src := originals.find(name))}
     order = {p: i for i, p in enumerate(files)}
     batch = Batch(total=len(files) + len(refused))
     batch.failures += [FailedInput(p, why) for p, why in sorted(refused.items())]
@@ -122,11 +137,13 @@ def run_batch(engine: Engine | Backend, paths: list[str], formats: list[str], ou
             progress.update(task, description=f"checking {escape(printable(Path(path).name))}")
 
         try:
-            for path, outcome in backend.results(files, input_format, stop, starting):
+            for path, outcome in backend.results(files, input_format, stop, starting, sources, originals):
                 if isinstance(outcome, str):
                     batch.failures.append(FailedInput(path, outcome))
                 else:
                     outcome.output_stem = stems[path]
+                    if originals.folder and path not in sources:
+                        outcome.stats["original"] = originals.missing_note()
                     try:
                         if before_write:
                             before_write(outcome)

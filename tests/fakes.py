@@ -76,6 +76,24 @@ class FakeNLI:
                 for a, b in pairs]
 
 
+class FakeEncoder:
+    """Bags of lower-cased words hashed into 64 dimensions: a sentence is close to itself and to a copy with a word
+    changed, far from unrelated ones (plumbing only; the real encoder is tested with real languages)."""
+
+    name, version, sha256 = "fake-encoder", "1", "3" * 64
+
+    def embed(self, texts: list[str]):
+        import zlib
+
+        import numpy as np
+
+        out = np.full((len(texts), 64), 0.05, dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"\w+", t.lower()):
+                out[i, zlib.crc32(w.encode()) % 64] += 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
 class SlowLM(FakeLM):
     """FAKE_LM_SECONDS=0.5 makes every article take that long (queues, timeouts, signals, killed workers)."""
 
@@ -85,8 +103,8 @@ class SlowLM(FakeLM):
 
 
 def fake_models(threads: int | None = None) -> Models:
-    return Models(lm=FakeLM(), garble=FakeGarble(), nli=FakeNLI())
+    return Models(lm=FakeLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder())
 
 
 def slow_fake_models(threads: int | None = None) -> Models:
-    return Models(lm=SlowLM(), garble=FakeGarble(), nli=FakeNLI())
+    return Models(lm=SlowLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder())

@@ -30,7 +30,7 @@ class GithubRenderer(Renderer):
         for r in reports:
             for f in r.active:
                 props = f"file={_escape_prop(r.path)},line={f.line},col={f.column},title={_escape_prop(f.rule)}"
-                lines.append(f"::{COMMAND[f.severity]} {props}::{_escape_data(f.message)}")
+                lines.append(f"::{COMMAND[f.severity]} {props}::{_escape_data(f.full_message())}")
         for fail in failures:
             lines.append(f"::error file={_escape_prop(fail.path)},title=unreadable::{_escape_data(fail.error)}")
         return "\n".join(lines) + ("\n" if lines else "")

@@ -24,7 +24,8 @@ class JsonlRenderer(Renderer):
                 lines.append(json.dumps({
                     "path": r.path, "rule": f.rule, "severity": f.severity, "message": f.message,
                     "line": f.line, "column": f.column, "start": f.start, "end": f.end, "score": round(f.score, 4),
-                    "sentences": f.sentences, "suppressed": f.suppressed}, ensure_ascii=False))
+                    "sentences": f.sentences, "suppressed": f.suppressed,
+                    **({"source": f.source_text} if f.source_text else {})}, ensure_ascii=False))
         for fail in failures:
             lines.append(json.dumps({"path": fail.path, "error": fail.error}, ensure_ascii=False))
         return "\n".join(lines) + ("\n" if lines else "")

@@ -35,7 +35,8 @@ class JunitRenderer(Renderer):
             body = ""
             if bad:
                 failed += 1
-                detail = "\n".join(f"{r.path}:{f.line}:{f.column} {f.severity} {f.rule}: {f.message}" for f in bad)
+                detail = "\n".join(f"{r.path}:{f.line}:{f.column} {f.severity} {f.rule}: {f.full_message()}"
+                                   for f in bad)
                 body = (f"<failure message={quoteattr(f'{len(bad)} finding(s)')} type=\"checker\">"
                         f"{escape(detail)}</failure>")
             cases.append(f"  <testcase classname=\"checker\" name={quoteattr(r.path)} "

@@ -56,7 +56,7 @@ class SarifRenderer(Renderer):
                 end_line, end_col = _end(r, f)
                 res = {
                     "ruleId": f.rule, "ruleIndex": index.get(f.rule, 0), "level": LEVEL[f.severity],
-                    "message": {"text": f.message},
+                    "message": {"text": f.full_message()},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": {"uri": _uri(r.path)},
                         "region": {"startLine": f.line or 1, "startColumn": f.column or 1,

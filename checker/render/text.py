@@ -30,7 +30,7 @@ class TextRenderer(Renderer):
             for f in r.active:
                 ln, col = f.line, f.column
                 lines.append(f"  {ln}:{col}\t[{STYLE[f.severity]}]{ICON[f.severity]} {f.severity}[/]\t"
-                             f"[dim]{f.rule}[/]\t{escape(printable(f.message))}")
+                             f"[dim]{f.rule}[/]\t{escape(printable(f.full_message()))}")
             c = r.counts()
             lines.append(f"  [dim]{len([s for s in r.sentences if s.kind == 'sentence'])} sentences, "
                          f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes[/]")

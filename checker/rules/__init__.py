@@ -14,6 +14,8 @@ from checker.rules import name_variant as _name_variant
 from checker.rules import number_mismatch as _number_mismatch
 from checker.rules import overlong as _overlong
 from checker.rules import self_reference as _self_reference
+from checker.rules import source_coverage as _source_coverage
+from checker.rules import source_number as _source_number
 from checker.rules.base import (
     INFOS,
     RULES,
@@ -31,4 +33,4 @@ from checker.rules.base import (
 __all__ = ["INFOS", "RULES", "Context", "Rule", "RuleInfo", "RuleOption", "all_rules", "register", "rule_ids",
            "rule_info", "validate"]
 _RULE_MODULES = (_contradiction, _date_mismatch, _garbled, _name_suspect, _name_variant, _number_mismatch, _overlong,
-                 _self_reference)
+                 _self_reference, _source_coverage, _source_number)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from checker.errors import CheckerError
-from checker.findings import SEVERITIES, Finding, SentenceResult
+from checker.findings import SEVERITIES, Finding, SentenceResult, SourceSide
 from checker.ingest.base import Document
 from checker.settings import Settings
 
@@ -78,6 +78,7 @@ class Context:
     settings: Settings = field(default_factory=Settings)
     stats: dict[str, Any] = field(default_factory=dict)
     lm: LMOutput | None = None  # the article's LM pass (tokens, and hidden states when the garble scorer wants them)
+    original: SourceSide | None = None  # the original article and the alignment, in a source-aware check
 
     @property
     def prose(self) -> list[SentenceResult]:

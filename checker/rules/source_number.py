@@ -1,0 +1,70 @@
+"""`source-number`: a figure of the original that its English does not give with the same value, or a figure of
+the English the original does not have."""
+
+from __future__ import annotations
+
+from checker.bitext.numbers import Figure, compare, english_figures, source_figures
+from checker.findings import Finding, SentenceResult, SourceSide
+from checker.rules.base import Context, Rule, RuleInfo, register
+
+
+def source_data(side: SourceSide, ids: list[int]) -> dict[str, object]:
+    """What every source-* finding carries: the original's words, their offsets and sentence ids."""
+    first, last = side.sentences[ids[0]], side.sentences[ids[-1]]
+    return {"source": {"text": side.joined(ids), "start": first.start, "end": last.end, "sentences": list(ids),
+                       "language": side.language}}
+
+
+def pairs(side: SourceSide, sentences: list[SentenceResult]) -> list[tuple[list[int], list[int]]]:
+    """Aligned (source ids, English ids) beads whose English is prose or a heading."""
+    return [(lk.source, lk.target) for lk in side.links if lk.source and lk.target
+            and any(sentences[t].kind in ("sentence", "heading") for t in lk.target)]
+
+
+@register
+class SourceNumber(Rule):
+    needs = ("encoder",)  # through the alignment; loaded only when a check is given the original
+    infos = (RuleInfo(
+        "source-number", "Figure differs from the source", "error",
+        "A number, amount, percentage or date of the original is not in its English with the same value.",
+        (
+            "Source-aware (`checker check story.txt --source original.txt`). Every figure of a source sentence — "
+            "digits with the source language's decimal and group marks, Chinese numerals and the 万/亿 scales, "
+            "percentages, years, months and days — must appear with the same value in the English sentences "
+            "aligned with it (\"12亿\" = \"1.2 billion\"; \"24日\" may be given as a weekday, as wire style does), "
+            "and a figure the English writes in digits must have one in the source. A value the English rounds "
+            "to the precision it shows counts as the same. A changed figure is an error; a figure only on one "
+            "side is a warning (a translator may spell out \"a\" or drop a redundant count)."
+        ),
+    ),)
+
+    def run(self, ctx: Context) -> list[Finding]:
+        side = ctx.original
+        if side is None:
+            return []
+        out = []
+        for src, tgt in pairs(side, ctx.sentences):
+            figs_s = [f for i in src for f in source_figures(side.sentences[i].text, side.language)]
+            figs_e: list[tuple[int, Figure]] = [(t, f) for t in tgt for f in english_figures(ctx.sentences[t].text)]
+            cmp = compare(figs_s, [f for _, f in figs_e])
+            if not cmp.missing and not cmp.extra:
+                continue
+            where = next(((t, f) for t, f in figs_e if f in cmp.extra), None)
+            t0 = where[0] if where else tgt[0]
+            s = ctx.sentences[t0]
+            start, end = (s.start + where[1].start, s.start + where[1].end) if where else (s.start, s.end)
+            miss = ", ".join(f"“{f.text}”" for f in cmp.missing)
+            extra = ", ".join(f"“{f.text}”" for f in cmp.extra)
+            if miss and extra:
+                msg, sev = f"The source says {miss}; the English says {extra}.", "error"
+            elif miss:
+                msg, sev = f"The source's {miss} is not in the English.", "warning"
+            else:
+                msg, sev = f"The English's {extra} is not in the source.", "warning"
+            spans = [(ctx.sentences[t].start + f.start, ctx.sentences[t].start + f.end)
+                     for t, f in figs_e if f in cmp.extra]
+            out.append(Finding(self.id, sev, msg, list(tgt), start, end,
+                               1.0 if sev == "error" else 0.7, spans=spans,
+                               data={**source_data(side, src), "missing": [f.text for f in cmp.missing],
+                                     "extra": [f.text for f in cmp.extra]}))
+        return out
