@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_a4ddab08513021e3.txt
 
-.PHONY: eval-rules eval-nli eval-names setup browser wordnet demo test test-fast wheel-check bench compare eval clean
+.PHONY: eval-source eval-rules eval-nli eval-names setup browser wordnet demo test test-fast wheel-check bench compare eval clean
 
 setup: $(VENV)/.installed
 
@@ -83,3 +83,10 @@ compare: setup
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*.json
+
+# source-aware checking on WMT zh→en news MQM (#27): the adequacy model's dev table beside word count and the
+# English-only garble score, and each source-* rule's recall and false alarms through checker's own alignment (LM
+# features from `python -m checker_dev.extract`, as `make eval`; encoder features cached on first run)
+eval-source: setup
+	$(BIN)/python -m checker_dev.extract --sets news --splits calib dev
+	$(BIN)/python -m checker_dev.source_eval

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent
 SHIPPED = {
     "garble": ["garble-tagger.json", "garble-lr.json"],
     "nli-minilm": ["model.safetensors", "config.json", "metrics.json"],
+    "adequacy": ["adequacy-lr.json"],
 }
 
 

@@ -30,7 +30,7 @@ from checker.settings import Settings
 from checker.signature import make_signature
 
 T = TypeVar("T")
-SOURCE_PARTS = ("encoder",)  # loaded by the align stage, only when a check is given the original
+SOURCE_PARTS = ("encoder", "adequacy")  # loaded by the align stage, only when a check is given the original
 STAGES = ("segment", "lm", "garble", "align", "rules", "locate", "suppress", "flag")
 
 
@@ -59,7 +59,7 @@ class Engine:
 
     def signature(self, *, source: bool = False) -> dict[str, Any]:
         """`source`: the check read an original, so the multilingual encoder decided findings too."""
-        return make_signature(self.settings, self.models, (*self.needs, *(("encoder",) if source else ())),
+        return make_signature(self.settings, self.models, (*self.needs, *(SOURCE_PARTS if source else ())),
                               self.rules)
 
     @property
@@ -116,7 +116,7 @@ class Engine:
             s.span_scores = list(v.span_scores)
 
     def _align(self, original: Document, sentences: list[SentenceResult]) -> SourceSide:
-        return read_side(original, sentences, self.models.encoder)
+        return read_side(original, sentences, self.models.encoder, self.models.adequacy)
 
     def _rules(self, doc: Document, sentences: list[SentenceResult], timings: dict[str, float],
                lm_out: LMOutput | None = None, side: SourceSide | None = None) -> tuple[list[Finding], dict[str, Any]]:

@@ -346,6 +346,11 @@ def check_report(r: Report) -> None:
         need(isinstance(f.data, dict) and isinstance(f.suppressed, bool) and isinstance(f.suppression_reason, str),
              w, "well-typed")
         need(_int(f.line) and _int(f.column), w, "whole-number line and column")
+        src = f.data.get("source") if isinstance(f.data, dict) else None
+        need(src is None or (isinstance(src, dict) and isinstance(src.get("text"), str) and
+                             isinstance(src.get("language", ""), str) and
+                             all(_int(src.get(k, 0)) for k in ("start", "end"))), f"{w}.data.source",
+             "an object with the source text, its language and offsets")
     need(all(isinstance(k, str) and _num(v) for k, v in r.timings.items()), "timings", "numbers")
     need(isinstance(r.signature, dict) and isinstance(r.stats, dict), "signature", "an object")
     need(isinstance(r.output_stem, str), "input.stem", "a string")

@@ -17,7 +17,7 @@ from typing import Any
 from checker.errors import CheckerError
 from checker.findings import ModelRef
 from checker.modelstore import ModelError
-from checker.parts import LM, NLI, GarbleScorer, SentenceEncoder
+from checker.parts import LM, NLI, Adequacy, GarbleScorer, SentenceEncoder
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ PARTS: dict[str, PartSpec] = {spec.name: spec for spec in (
     PartSpec("garble", "checker.garble:load", GarbleScorer),
     PartSpec("nli", "checker.nli:load", NLI),
     PartSpec("encoder", "checker.e5:load", SentenceEncoder),  # only when a check is given the original
+    PartSpec("adequacy", "checker.bitext.adequacy:load", Adequacy),  # likewise
 )}
 
 Loader = Callable[[int | None], Any]
@@ -50,10 +51,10 @@ class Models:
     ORDER = tuple(PARTS)
 
     def __init__(self, *, lm: LM | None = None, garble: GarbleScorer | None = None, nli: NLI | None = None,
-                 encoder: SentenceEncoder | None = None, loaders: dict[str, Loader] | None = None,
-                 threads: int | None = None) -> None:
+                 encoder: SentenceEncoder | None = None, adequacy: Adequacy | None = None,
+                 loaders: dict[str, Loader] | None = None, threads: int | None = None) -> None:
         self._parts: dict[str, Any] = {k: v for k, v in (("lm", lm), ("garble", garble), ("nli", nli),
-                                                         ("encoder", encoder)) if v}
+                                                         ("encoder", encoder), ("adequacy", adequacy)) if v}
         self._loaders: dict[str, Loader] = {**{n: s.load for n, s in PARTS.items()}, **(loaders or {})}
         self._threads = threads
         self._lock = threading.RLock()
@@ -88,6 +89,10 @@ class Models:
     @property
     def encoder(self) -> SentenceEncoder:
         return self._get("encoder")
+
+    @property
+    def adequacy(self) -> Adequacy:
+        return self._get("adequacy")
 
     def load(self, names: Sequence[str]) -> None:
         for n in names:

@@ -172,7 +172,7 @@ def lm_record() -> dict[str, Any]:
             "hidden_size": read_config(folder / "config.json").get("hidden_size")}
 
 
-def _shipped(rel: str) -> Path:
+def shipped(rel: str) -> Path:
     """A shipped model file: inside the installed package (wheel), else the repository's models/ (editable)."""
     for base in (PACKAGED_MODELS, REPO_MODELS):
         if (base / rel).exists():
@@ -183,9 +183,9 @@ def _shipped(rel: str) -> Path:
 def garble_path() -> Path:
     """The shipped garble model: the token tagger (0.2) where present, else the 0.1 logistic model."""
     try:
-        return _shipped("garble/garble-tagger.json")
+        return shipped("garble/garble-tagger.json")
     except ModelError:
-        return _shipped("garble/garble-lr.json")
+        return shipped("garble/garble-lr.json")
 
 
 def nli_folder() -> Path:

@@ -82,6 +82,22 @@ class SentenceEncoder(Protocol):
 
     def embed(self, texts: list[str]) -> Any: ...  # array (texts × width), unit rows
 
+    def encode(self, texts: list[str]) -> tuple[Any, list[Any], list[list[tuple[int, int]]]]:
+        """Unit sentence vectors, each text's token states and the tokens' character spans."""
+        ...
+
+
+@runtime_checkable
+class Adequacy(Protocol):
+    """P(a Major accuracy error | the source) for aligned pairs, from their features (checker.bitext.adequacy)."""
+
+    name: str
+    version: str
+    sha256: str
+    warning: float  # the calibrated point at which source-meaning reports a pair
+
+    def predict(self, rows: Any) -> list[float]: ...
+
 
 @runtime_checkable
 class NLI(Protocol):

@@ -93,6 +93,25 @@ class FakeEncoder:
                 out[i, zlib.crc32(w.encode()) % 64] += 1.0
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
+    def encode(self, texts: list[str]):
+        """Each word its own token, embedded as a one-word sentence."""
+        words = [list(re.finditer(r"\w+", t)) for t in texts]
+        return (self.embed(texts), [self.embed([m.group() for m in ws]) for ws in words],
+                [[(m.start(), m.end()) for m in ws] for ws in words])
+
+
+class FakeAdequacy:
+    """0.9 when a figure is left over on either side, else 0.1 (plumbing only)."""
+
+    name, version, sha256 = "fake-adequacy", "1", "4" * 64
+    warning = 0.5
+
+    def predict(self, rows):
+        from checker.bitext.adequacy import FEATURES
+
+        i, j = FEATURES.index("figures_missing"), FEATURES.index("figures_extra")
+        return [0.9 if r[i] or r[j] else 0.1 for r in rows]
+
 
 class SlowLM(FakeLM):
     """FAKE_LM_SECONDS=0.5 makes every article take that long (queues, timeouts, signals, killed workers)."""
@@ -103,8 +122,8 @@ class SlowLM(FakeLM):
 
 
 def fake_models(threads: int | None = None) -> Models:
-    return Models(lm=FakeLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder())
+    return Models(lm=FakeLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder(), adequacy=FakeAdequacy())
 
 
 def slow_fake_models(threads: int | None = None) -> Models:
-    return Models(lm=SlowLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder())
+    return Models(lm=SlowLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder(), adequacy=FakeAdequacy())

@@ -131,7 +131,7 @@ def test_a_new_input_format_reaches_every_consumer(wire_format, fakes, tmp_path)
     data = b"%wire\nThe minister said the talks would go on.\n"
     assert detect_format("feed.bin", data) == wire_format and detect_format("a.wirex", b"x") == wire_format
     assert ".wirex" in suffixes() and "text/x-wire" in accepted_media_types()
-    assert document_from(data, "text/x-wire", None, 10_000)[2] == wire_format
+    assert document_from(data, "text/x-wire", None, 10_000)[0][2] == wire_format
     html = page(ServeOptions())
     assert '<option value="wire-x">Wire X</option>' in html and ".wirex" in html
     report = check_bytes(Engine(fakes), "a.wirex", data)

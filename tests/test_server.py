@@ -188,3 +188,19 @@ def test_metrics_after_traffic(server):
     load = next(line for line in text.splitlines() if line.startswith("checker_model_load_seconds "))
     assert float(load.split()[1]) > 0
 
+
+
+@pytest.mark.browser
+def test_page_checks_against_a_pasted_original(browser, server):
+    page, seen = open_page(browser, server)
+    page.fill("#text", SEED.read_text(encoding="utf-8"))
+    page.click("#original summary")
+    page.fill("#source-text", SEED.with_suffix(".zh.txt").read_text(encoding="utf-8"))
+    run_check(page)
+    report = page.frame_locator("#report")
+    num = report.locator('.finding[data-rule="source-number"]')
+    assert num.count() == 1 and "1250" in num.locator(".src").text_content()
+    assert report.locator('.finding[data-rule="source-omission"]').count() == 1
+    assert "Chinese, 4 sentences, 3 aligned" in report.locator(".meta").text_content()
+    assert seen == {"outside": [], "errors": [], "dialogs": []}
+    page.close()

@@ -177,7 +177,7 @@ def test_openapi_documents_the_check_endpoint(api):
     spec = api.get("/openapi.json").json()
     op = spec["paths"]["/v1/check"]["post"]
     assert {"text/plain", "application/xml", "multipart/form-data"} <= set(op["requestBody"]["content"])
-    assert {p["name"] for p in op["parameters"]} == {"format", "fail_on", "output"}
+    assert {p["name"] for p in op["parameters"]} == {"format", "fail_on", "output", "source_format"}
     assert {"413", "415", "422", "429", "504"} <= set(op["responses"])
 
 

@@ -77,6 +77,29 @@ def test_compare_same_values_rounding_and_changes():
     assert [f.text for f in c.missing] == ["三"] and c.extra == []  # a number word is never "not in the source"
 
 
+@pytest.mark.parametrize(("zh", "en"), [
+    ("单这一条线路年送电就将达到600至850亿千瓦时。", "this line alone will send 60 to 85 billion kWh a year."),
+    ("去年承运了1亿+旅客，成为全球第二个年旅客吞吐量过亿人次的机场。",
+     "It handled more than 100 million passengers last year, the second airport over 100 million a year."),
+    ("全国每4个“90后”中约有3个在用余额宝攒钱。", "about three out of every four \"post-90s\" use Yu'ebao to save."),
+    ("上世纪90年代，中国科技界还在艰苦爬坡。", "In the 1990s, China's scientists were still struggling."),
+    ("人均攒钱金额增长近四成，参展文物中有近三成是一级文物。", "savings rose nearly 40%; nearly 30% of the relics."),
+    ("已为国资委等十余家单位开通了账号。", "opened accounts for more than a dozen units."),
+    ("黄某某于7月6日19时54分进入青海，7日4时抵达格尔木市。",
+     "Huang entered Qinghai at 19: 54 on July 6 and reached Golmud at 4: 00 on July 7."),
+    ("将于2019年9月29日下午6时开幕。", "will open at 6 pm on September 29, 2019."),
+    ("英国政府周六（7月25日）晚间决定，从26日零点起。",
+     "The government decided on Saturday night (July 25), from 0:00 on the 26th."),
+    ("特别是Ｓ-400系统，国际米兰是唯一一支球队。", "especially the S-400 system; Inter is the only team."),
+    ("与2011-2017年阶段同期的水平相比，1美元兑人民币7.0元。", "compared with 2011-2017, 7.0 yuan against the dollar."),
+])
+def test_figures_that_agree_in_wire_conventions(zh, en):
+    """Conventions of zh→en news that are no error (read on train and dev findings): ranges sharing a scale, 过亿,
+    decades, 成 as tenths, approximate counts, clock times, weekdays beside dates, names with digits."""
+    c = compare(source_figures(zh, "zh"), english_figures(en))
+    assert (c.missing, c.extra) == ([], []), ([f.text for f in c.missing], [f.text for f in c.extra])
+
+
 # -- language, sentences, alignment -------------------------------------------------------------------------------
 
 def test_language_detection():
@@ -159,7 +182,8 @@ def test_source_findings_alignment_and_json(fakes):
     report = source_check(fakes)
     assert [k for k in report.timings if ":" not in k] == list(STAGES)
     src = {f.rule: f for f in report.findings if f.rule.startswith("source-")}
-    assert set(src) == {"source-number", "source-omission"}
+    assert set(src) == {"source-number", "source-omission", "source-meaning"}
+    assert report.text[src["source-meaning"].start:src["source-meaning"].end].startswith("Officials said 1,200")
     num = src["source-number"]
     assert num.severity == "error" and report.text[num.start:num.end] == "1,200"
     assert num.data["source"]["text"].startswith("Officials said 1,400") and num.data["missing"] == ["1,400"]
@@ -167,7 +191,8 @@ def test_source_findings_alignment_and_json(fakes):
     assert "Two bridges" in om.source_text and om.full_message().endswith("”")
     o = report.original
     assert o is not None and o.summary() == "English, 5 sentences, 4 aligned"
-    assert report.sentences[0].source == [0] and report.sentences[0].adequacy is None
+    assert report.sentences[0].source == [0] and report.sentences[0].adequacy == 0.9
+    assert report.sentences[1].adequacy == 0.1
     assert any(m["part"] == "encoder" for m in report.signature["models"])
     back = Report.from_dict(json.loads(json.dumps(report.to_dict())))
     check_report(back)
@@ -182,7 +207,7 @@ def test_english_only_check_never_loads_the_encoder(fakes):
 
 
 def test_family_switch_turns_source_checks_off(fakes):
-    off = Settings(disabled=frozenset({"source-number", "source-omission", "source-addition"}))
+    off = Settings(disabled=frozenset({"source-number", "source-omission", "source-addition", "source-meaning"}))
     report = source_check(fakes, settings=off)
     assert report.original is None and not [f for f in report.findings if f.rule.startswith("source-")]
 
@@ -298,8 +323,9 @@ def test_seed_with_its_chinese_original(checker):
                          original=(SEED_ZH.name, SEED_ZH.read_bytes(), None))
     src = [f for f in report.findings if f.rule.startswith("source-")]
     assert report.original is not None and report.original.summary() == "Chinese, 4 sentences, 3 aligned"
-    assert sorted((f.rule, report.text[f.start:f.end] if f.end > f.start else f.source_text) for f in src) == [
-        ("source-number", "1,150"), ("source-omission", "北约官员称，其中包括数十架战斗机和两个导弹营。")]
+    found = sorted((f.rule, report.text[f.start:f.end][:40] if f.end > f.start else f.source_text) for f in src)
+    assert found == [("source-meaning", "Meanwhile, with a proposal the UK is due"),  # the pair with the changed figure
+                     ("source-number", "1,150"), ("source-omission", "北约官员称，其中包括数十架战斗机和两个导弹营。")]
     english = {report.sentences[t].text[:40] for lk in report.original.links if lk.source for t in lk.target}
     assert english == {"The United States already has tens of th", "Meanwhile, with a proposal the UK is due",
                        "Since October, Russia has mobilized more"}
@@ -316,5 +342,32 @@ def test_seed_with_a_german_original(checker):
     report = check_bytes(checker, SEED.name, SEED.read_bytes(), original=("seed.de.txt", GERMAN.encode(), None))
     assert report.original is not None and report.original.language_name == "German"
     src = sorted((f.rule, f.source_text[:30]) for f in report.findings if f.rule.startswith("source-"))
-    assert src == [("source-number", "Seit Oktober hat Russland mehr"),
-                   ("source-omission", "Die Regierung in Bukarest begr")]
+    assert ("source-number", "Seit Oktober hat Russland mehr") in src  # 120.000 in the original, 100,000 in English
+    assert ("source-omission", "Die Regierung in Bukarest begr") in src
+    assert not [f for f in report.findings if f.rule.startswith("source-") and "Vereinigten" in f.source_text]
+
+
+# -- the HTTP API (fakes) -------------------------------------------------------------------------------------------
+
+def test_server_reads_a_multipart_source_field():
+    from tests.test_server_fast import client, ready
+
+    with client() as c:
+        api = ready(c)
+        r = api.post("/v1/check", files={"file": ("story.txt", ENGLISH.encode()),
+                                         "source": ("story.orig.txt", ORIGINAL.encode())})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["original"]["summary"] == "English, 5 sentences, 4 aligned"
+        assert {"source-number", "source-omission"} <= {f["rule"] for f in body["findings"]}
+        r = api.post("/v1/check?source_format=markdown&output=text",
+                     files={"file": ("story.txt", ENGLISH.encode()), "source": ("s", ORIGINAL.encode())})
+        assert r.status_code == 200 and "source: “Officials said 1,400" in r.text
+        for data in (b"", b"\x00\x01\x02\xff" * 50):
+            r = api.post("/v1/check", files={"file": ("story.txt", ENGLISH.encode()), "source": ("o.txt", data)})
+            assert r.status_code == 422 and r.json()["error"].startswith("source o.txt: "), r.text
+        plain = api.post("/v1/check", files={"file": ("story.txt", ENGLISH.encode())}).json()
+        assert "original" not in plain
+        op = api.get("/openapi.json").json()["paths"]["/v1/check"]["post"]
+        assert "source" in op["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+        assert any(p["name"] == "source_format" for p in op["parameters"])

@@ -28,6 +28,10 @@ MARGIN_MIN = 0.004  # a bead counts only this far above its neighbours (MQM cali
 MERGE_COST = 0.002  # a merged bead must beat its parts by this much (calib: fewer sentences left over than 0.005)
 ANCHOR_MARGIN = 0.03  # a pair this clear anchors the alignment around it (the median true pair on calib)
 GAP_RATIO = 2  # a weaker pair between two anchors needs the English gap within 2 × the source gap + 2 sentences
+GAP_ENGLISH = 6  # at most this many English sentences left over in one gap are tried together
+GAP_MARGIN = -0.015  # a few sentences left over between the same two pairs are linked down to this margin
+ABSORB_ROUNDS = 3
+ABSORB_TOLERANCE = 0.005  # a neighbour joins a pair if the joined cosine drops by less than this (calib)
 STRAY_MARGIN = 0.03  # a leftover pair linked out of order must be this clear (a true pair: median 0.03 on calib)
 DEFAULT_BASE = 0.80  # a side with too few sentences for neighbours: e5's cosine of unrelated news sentences
 BAND = 60  # sentences either side of the diagonal the programme looks at (long articles)
@@ -112,8 +116,14 @@ def align(source: Sequence[Segment], target: Sequence[Segment], embed: Embed, *,
         links.append(Link(tuple(sorted(source[order[k]].id for k in range(i, i + a))),
                           tuple(target[t].id for t in range(j, j + b)), c, mg))
     links.reverse()
+    links = _fill_gaps(links, source, target, embed, sim, row, col, source_cjk)
     links = _prune(links, {source[k].id: p for p, k in enumerate(order)}, {t.id: j for j, t in enumerate(target)})
     links = _strays(links, source, target, sim, row, col)
+    for _ in range(ABSORB_ROUNDS):  # a sentence split in three or four grows its pair one neighbour at a time
+        grown = _absorb(links, source, target, embed, row, col, source_cjk)
+        if grown == links:
+            break
+        links = grown
     marg = sim - (row[:, None] + col[None, :]) / 2
     pos_s = {s.id: k for k, s in enumerate(source)}
     pos_t = {t.id: k for k, t in enumerate(target)}
@@ -136,6 +146,44 @@ def _paragraph_order(source: Sequence[Segment], sim: np.ndarray, row: np.ndarray
         surest = max(idx, key=lambda i: best_m[i])
         return int(best_j[surest]), idx[0]
     return [i for idx in sorted(paras.values(), key=key) for i in idx]
+
+
+def _fill_gaps(links: list[Link], source: Sequence[Segment], target: Sequence[Segment], embed: Embed,
+               sim: np.ndarray, row: np.ndarray, col: np.ndarray, source_cjk: bool) -> list[Link]:
+    """Between two consecutive pairs (or a pair and the article's edge), a few source and English sentences left
+    over (at most two and GAP_ENGLISH): together they translate each other unless clearly unrelated — the article's
+    order vouches for them, where a margin alone would not (an article about one person names him in every
+    sentence, which lowers every margin)."""
+    pos_s = {s.id: k for k, s in enumerate(source)}
+    pos_t = {t.id: k for k, t in enumerate(target)}
+    gaps: list[tuple[int, int, list[int], list[int]]] = []  # (start, end) in links, source ids, English ids
+    k = 0
+    while k < len(links):
+        if links[k].source and links[k].target:
+            k += 1
+            continue
+        end = k
+        while end < len(links) and not (links[end].source and links[end].target):
+            end += 1
+        lone_s = sorted((lk.source[0] for lk in links[k:end] if lk.source), key=pos_s.__getitem__)
+        lone_t = sorted((lk.target[0] for lk in links[k:end] if lk.target), key=pos_t.__getitem__)
+        if 1 <= len(lone_s) <= 2 and 1 <= len(lone_t) <= GAP_ENGLISH:
+            gaps.append((k, end, lone_s, lone_t))
+        k = end
+    if not gaps:
+        return links
+    vecs = embed([_join([source[pos_s[i]].text for i in g[2]], source_cjk) for g in gaps] +
+                 [_join([target[pos_t[j]].text for j in g[3]], False) for g in gaps])
+    out: list[Link] = []
+    done = 0
+    for x, (k, end, lone_s, lone_t) in enumerate(gaps):
+        out += links[done:k]
+        c = float(vecs[x] @ vecs[len(gaps) + x])
+        base = (float(np.mean(row[[pos_s[i] for i in lone_s]])) + float(np.mean(col[[pos_t[j] for j in lone_t]])))
+        mg = c - base / 2
+        out += [Link(tuple(lone_s), tuple(lone_t), c, mg)] if mg >= GAP_MARGIN else links[k:end]
+        done = end
+    return out + links[done:]
 
 
 def _prune(links: list[Link], pos_s: dict[int, int], pos_t: dict[int, int]) -> list[Link]:
@@ -185,6 +233,51 @@ def _strays(links: list[Link], source: Sequence[Segment], target: Sequence[Segme
         c = float(sim[i, j])
         out.append(Link((source[i].id,), (target[j].id,), c, c - (row[i] + col[j]) / 2))
     return out
+
+
+def _absorb(links: list[Link], source: Sequence[Segment], target: Sequence[Segment], embed: Embed, row: np.ndarray,
+            col: np.ndarray, source_cjk: bool) -> list[Link]:
+    """A sentence left over beside a pair, in the same paragraph, joins it when the joined text is at least as
+    close (cosine) as the pair alone: a sentence the translation split in two (or two it merged) is not an
+    omission or an addition, while a sentence added or left out dilutes the pair and stays apart. (The margin would
+    not do: a generic sentence's neighbours sit high and sink the joined pair's margin.)"""
+    pos_s = {s.id: k for k, s in enumerate(source)}
+    pos_t = {t.id: k for k, t in enumerate(target)}
+    lone_s = {lk.source[0] for lk in links if lk.source and not lk.target}
+    lone_t = {lk.target[0] for lk in links if lk.target and not lk.source}
+    trials: list[tuple[int, tuple[int, ...], tuple[int, ...], bool]] = []  # pair, grown sides, across paragraphs
+    for k, lk in enumerate(links):
+        if not (lk.source and lk.target):
+            continue
+        for side_ids, lone, segs, pos in ((lk.source, lone_s, source, pos_s), (lk.target, lone_t, target, pos_t)):
+            for nb in (pos[side_ids[0]] - 1, pos[side_ids[-1]] + 1):
+                # a source headline the English folded into its lead may cross a paragraph; anything else stays
+                # within its paragraph, where a left-out or added sentence must remain visible
+                if 0 <= nb < len(segs) and segs[nb].id in lone and (
+                        segs[nb].paragraph == segs[pos[side_ids[0]]].paragraph or
+                        (segs is source and segs[nb].kind == "heading")):
+                    grown = tuple(sorted({*side_ids, segs[nb].id}, key=lambda i: pos[i]))
+                    across = segs[nb].paragraph != segs[pos[side_ids[0]]].paragraph
+                    trials.append((k, grown, lk.target, across) if segs is source else
+                                  (k, lk.source, grown, across))
+    if not trials:
+        return links
+    texts = [_join([source[pos_s[i]].text for i in src], source_cjk) for _k, src, _t, _a in trials] + \
+            [_join([target[pos_t[j]].text for j in tgt], False) for _k, _s, tgt, _a in trials]
+    vecs = embed(texts)
+    out = list(links)
+    taken: set[tuple[str, int]] = set()
+    for x, (k, src, tgt, across) in enumerate(trials):
+        c = float(vecs[x] @ vecs[len(trials) + x])
+        mg = c - (float(np.mean(row[[pos_s[i] for i in src]])) + float(np.mean(col[[pos_t[j] for j in tgt]]))) / 2
+        new = {("s", i) for i in src if i not in out[k].source} | {("t", j) for j in tgt if j not in out[k].target}
+        if c >= out[k].similarity - (0.0 if across else ABSORB_TOLERANCE) and not new & taken:
+            out[k] = Link(src, tgt, c, mg)
+            taken |= new
+    drop_s = {i for side, i in taken if side == "s"}
+    drop_t = {j for side, j in taken if side == "t"}
+    return [lk for lk in out if not ((lk.source and not lk.target and lk.source[0] in drop_s) or
+                                     (lk.target and not lk.source and lk.target[0] in drop_t))]
 
 
 def _ordered(links: list[Link]) -> list[Link]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -42,12 +43,12 @@ ZH_MEASURES = ("个", "名", "人", "位", "年", "月", "日", "号", "元", "�
                "家", "座", "架", "辆", "艘", "条", "项", "件", "所", "场", "天", "周", "星期", "小时", "分钟", "秒",
                "公里", "千米", "米", "吨", "公斤", "千克", "斤", "亩", "公顷", "平方", "倍", "多", "余", "股", "户",
                "例", "起", "批", "届", "轮", "国", "省", "市", "县", "所", "部", "台", "头", "只", "份", "篇", "点",
-               "成", "度", "枚", "支", "层", "栋", "套", "间", "张", "本", "页", "段", "句", "种", "类",
+               "成", "度", "枚", "支", "层", "栋", "套", "间", "张", "本", "页", "段", "句", "种", "类", "强",
                "个百分点")
 ZH_NUMERAL_RE = re.compile(rf"(第)?([{ZH_DIGITS}]+(?:点[{ZH_DIGITS}]+)?)")
 DIGITS_RE = re.compile(r"(?<![\w.,\-])(\d{1,3}(?:[,\u00a0\u202f ]\d{3})+|\d+)([.,]\d+)?(?![\w])")
 EN_RE = re.compile(
-    r"(?<![\w.\-/:])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!:\d)(?:\s?(%|percent\b|per cent\b|(?:st|nd|rd|th)\b)|"
+    r"(?<![\w./:])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\s?:\s?\d)(?:\s?(%|percent\b|per cent\b|(?:st|nd|rd|th)\b)|"
     r"(?:\s|-)?(thousand|million|billion|trillion|bn|mn)\b|(k|m)\b)?(?![\w])", re.I)
 NUMBER_WORD = "|".join(sorted({*WORDS_EN, "thousand", "million", "billion", "trillion"}, key=len, reverse=True))
 EN_WORD_RE = re.compile(
@@ -77,6 +78,8 @@ def _separators(code: str) -> tuple[str, str]:
 
 
 def _zh_value(run: str) -> float | None:
+    if run in ("十", "百", "千"):
+        return {"十": 10.0, "百": 100.0, "千": 1000.0}[run]
     try:
         v = cn2an.cn2an(run, "smart")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
@@ -103,8 +106,29 @@ def source_figures(text: str, code: str) -> list[Figure]:
 
 
 def _kind_zh(text: str, end: int, value: float) -> str:
-    kind = {"年": "year", "月": "month", "日": "day", "号": "day"}.get(text[end:end + 1], "number")
+    kind = {"年": "year", "月": "month", "日": "day", "号": "day", "时": "time"}.get(text[end:end + 1], "number")
+    if kind == "number" and text[end:end + 1] == "点" and text[end + 1:end + 2] in ("钟", "半", "整", ""):
+        kind = "time"
     return "number" if kind == "year" and value < 1000 else kind  # 三年: three years, not a year
+
+
+UNIT_RE = re.compile(r"(?:kwh|mwh|gwh|kg|km|cm|mm|mg|ml|ha|mph|kph|gb|mb|tb|mw|kw|gw|g|m|t|l)(?![A-Za-z])")
+
+
+def frac_of(raw: str) -> bool:
+    return "." in raw
+
+
+def _latin_before(text: str, start: int) -> bool:
+    """A Latin letter (full-width too) just before, or before a hyphen: S-400, Ｓ-400, G20 are names."""
+    prev = unicodedata.normalize("NFKC", text[max(0, start - 2):start])
+    return bool(re.search(r"[A-Za-z][-.]?$", prev))  # and Ag.999: a code
+
+
+def _range_scale(text: str, end: int) -> tuple[float, str]:
+    """600至850亿: a range's first figure takes the scale written after the second."""
+    m = re.match(r"\s*(?:至|到|-|—|～|~)\s*\d+(?:\.\d+)?(多|余)?(万亿|千亿|百亿|千万|百万|万|亿)", text[end:])
+    return (SCALES_ZH[m.group(2)], m.group(2)) if m else (1.0, "")
 
 
 def _chinese(text: str) -> list[Figure]:
@@ -117,16 +141,28 @@ def _chinese(text: str) -> list[Figure]:
             v = float(body)
         except ValueError:
             continue
-        if (m.start() > 0 and re.match(r"[A-Za-z]", text[m.start() - 1])) or re.match(r"[A-Za-z]", text[m.end():
-                                                                                                     m.end() + 1]):
-            continue  # G20, 5G, COVID-19: names, not figures
+        if _latin_before(text, m.start()) or (re.match(r"[A-Za-zＡ-Ｚａ-ｚ]", text[m.end():]) and
+                                              not UNIT_RE.match(text[m.end():])):
+            continue  # G20, 5G, S-400, COVID-19: names, not figures (30g, 5km: units)
         scale, end = _scale_after(text, m.end(), SCALES_ZH)
+        if scale == 1.0:
+            scale, _word = _range_scale(text, end)
         kind = "percent" if text[end:end + 1] in ("%", "％") else _kind_zh(text, end, v)
+        if text[end:end + 1] == "成" and scale == 1.0 and v <= 10 and not frac_of(raw):
+            v, kind, end = v * 10, "percent", end + 1  # 6成: six tenths, "60%"
+        if text[max(0, m.start() - 1):m.start()] == "时" and text[end:end + 1] == "分":
+            kind = "time"  # the minutes of 19时54分
+        if text.startswith(("后", "年代"), end) and v < 100 and v % 10 == 0:
+            kind = "decade"  # 90后 ("post-90s"), 上世纪80年代 ("the 1980s")
         pct = text.rfind("百分之", 0, m.start())
         if pct >= 0 and pct + 3 == m.start():
             kind = "percent"
-        out.append(Figure(v * scale, m.start(), end, text[m.start():end], kind))
         taken.append((m.start(), end))
+        if kind != "time":  # 19时54分 / "19:54": clock times are left to the editor
+            out.append(Figure(v * scale, m.start(), end, text[m.start():end], kind))
+    for m in re.finditer(r"(过|上|破|超)(亿|万)", text):  # 过亿: "more than 100 million"
+        out.append(Figure(SCALES_ZH[m.group(2)], m.start(), m.end(), m.group(), "number", written=False))
+        taken.append((m.start(), m.end()))
     for m in ZH_NUMERAL_RE.finditer(text):
         a, b = m.start(2), m.end(2)
         if any(a < e and s < b for s, e in taken):
@@ -135,17 +171,26 @@ def _chinese(text: str) -> list[Figure]:
         ordinal = bool(m.group(1))
         percent = text.endswith("百分之", 0, a) or text.endswith("百分之", 0, m.start())
         follows = text[b:b + 3]
-        figure = ordinal or percent or any(follows.startswith(w) for w in ZH_MEASURES) or run[-1] in "万亿"
-        if not figure or (run in ("万", "亿", "千", "百", "十") and not ordinal):
-            continue
+        measured = any(follows.startswith(w) for w in ZH_MEASURES)
+        figure = ordinal or percent or measured or (run[-1] in "万亿" and len(run) > 1)
+        if not figure or (run in ("万", "亿") and not ordinal) or (run in ("十", "百", "千") and not measured):
+            continue  # 万一, 亿万: words
+        if len(run) > 1 and not re.search("[十百千万亿点]", run) and not (len(run) == 4 and text[b:b + 1] == "年"):
+            continue  # 唯一一支, 一一对应: repeated digits without units are no figure (二〇二〇年 is a year)
         v = _zh_value(run)
         if v is None:
+            continue
+        if text[b:b + 1] == "成" and not ordinal and v <= 10:
+            out.append(Figure(v * 10, a, b + 1, text[a:b + 1], "percent", written=False))  # 两成: two tenths, 20%
             continue
         if v < 3 and not percent and _kind_zh(text, b, v) == "number":
             continue  # 一个 / 两国: "a", "both" in English, not a figure to check
         scale, end = _scale_after(text, b, SCALES_ZH) if run[-1] not in "万亿" else (1.0, b)
+        if scale == 1.0 and text[b:b + 1] in ("余", "多", "几"):
+            continue  # 十余家, 数十多: "more than a dozen", "dozens" — no figure to hold the English to
         kind = "ordinal" if ordinal else "percent" if percent else _kind_zh(text, end, v)
-        out.append(Figure(v * scale, a, end, text[a:end], kind, written=False))
+        if kind != "time":
+            out.append(Figure(v * scale, a, end, text[a:end], kind, written=False))
     return sorted(out, key=lambda f: f.start)
 
 
@@ -179,12 +224,26 @@ def _spaced(text: str, code: str) -> list[Figure]:
 def english_figures(text: str) -> list[Figure]:
     """Figures of an English sentence: digits (with scale words, %, ordinals), number words, month names."""
     out: list[Figure] = []
+    for m in re.finditer(r"\b(?:post-(\d{2})s?|'?(\d{2}|\d{4})s)\b", text):  # the 1990s, post-90s, post-90, '80s
+        out.append(Figure(float(m.group(1) or m.group(2)), m.start(), m.end(), m.group(), "decade", written=False))
+    for m in re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?=" + UNIT_RE.pattern + ")", text):  # 30g, 5km: a unit attached
+        out.append(Figure(float(m.group(1)), m.start(), m.end(), m.group(), "number"))
     for m in EN_RE.finditer(text):
         whole, frac, unit, scale_word, short = m.groups()
+        if any(f.start <= m.start() < f.end for f in out):
+            continue
+        if re.match(r"\s?(?:a\.?m\.?|p\.?m\.?|o'clock)(?!\w)", text[m.end():], re.I):
+            continue  # 6 pm: a clock time
         if m.start() > 1 and text[m.start() - 1] == "-" and text[m.start() - 2].isalpha():
-            continue  # COVID-19
+            continue  # COVID-19, S-400
+        if re.search(r"\d\s?:\s?$", text[max(0, m.start() - 4):m.start()]):
+            continue  # the minutes of a clock time (19:54, "19: 54")
         v = float(whole.replace(",", "") + (frac or ""))
         scale = SCALES_EN.get((scale_word or short or "").lower(), 1.0)
+        if scale == 1.0 and not unit:  # "60 to 85 billion": the first end takes the scale after the second
+            rng = re.match(r"\s*(?:to|-|–|—|and)\s*[\d.,]+\s*(thousand|million|billion|trillion)\b", text[m.end():],
+                           re.I)
+            scale = SCALES_EN[rng.group(1).lower()] if rng else 1.0
         u = (unit or "").lower()
         kind = "percent" if u in ("%", "percent", "per cent") else "ordinal" if u in ("st", "nd", "rd", "th") else \
             "year" if scale == 1 and not frac and 1900 <= v <= 2100 else "number"
@@ -226,6 +285,8 @@ def same(a: float, b: float, shown: str = "") -> bool:
     """Equal, or equal once rounded to the precision the English shows ("1.23 billion" for 12.345亿)."""
     if math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9):
         return True
+    if a < 100 and b >= 1900 and b % 100 == a:  # a decade: 90后 / the 1990s
+        return True
     digits = re.sub(r"\D", "", shown.split()[0] if shown else "").lstrip("0")
     if not digits or b == 0:
         return False
@@ -243,12 +304,16 @@ def compare(source: list[Figure], english: list[Figure]) -> Comparison:
     """Pair equal values one to one; what is left over on each side."""
     left = list(english)
     missing = []
-    for f in source:
-        hit = next((e for e in left if same(f.value, e.value, e.text) or (f.kind == "day" and e.kind == "weekday")),
-                   None)
+    for f in source:  # the same value and kind (a month for a month), then the same value, then a day's weekday
+        hit = next((e for e in left if same(f.value, e.value, e.text) and (f.kind == "month") == (e.kind == "month")),
+                   None) or next((e for e in left if same(f.value, e.value, e.text)), None) or \
+            next((e for e in left if f.kind == "day" and e.kind == "weekday"), None)
         if hit is None:
-            missing.append(f)
+            if f.value != 1:  # "1美元兑7元": a one is "a", "per", or nothing in English
+                missing.append(f)
         else:
             left.remove(hit)
     extra = [e for e in left if e.written and e.kind not in ("year", "ordinal", "weekday")]
+    if not extra:  # wire style drops the day of an event ("阿博特25日表示" → "Abbott said"): only a changed day counts
+        missing = [f for f in missing if f.kind != "day"]
     return Comparison(missing, extra)

@@ -3,7 +3,7 @@ the English the original does not have."""
 
 from __future__ import annotations
 
-from checker.bitext.numbers import Figure, compare, english_figures, source_figures
+from checker.bitext.numbers import Comparison, Figure, compare, english_figures, source_figures
 from checker.findings import Finding, SentenceResult, SourceSide
 from checker.rules.base import Context, Rule, RuleInfo, register
 
@@ -19,6 +19,20 @@ def pairs(side: SourceSide, sentences: list[SentenceResult]) -> list[tuple[list[
     """Aligned (source ids, English ids) beads whose English is prose or a heading."""
     return [(lk.source, lk.target) for lk in side.links if lk.source and lk.target
             and any(sentences[t].kind in ("sentence", "heading") for t in lk.target)]
+
+
+def _neighbours(ids: list[int], sentences: list) -> list[int]:
+    """The sentences just before and after a bead, in the same paragraph."""
+    out = []
+    for k in (ids[0] - 1, ids[-1] + 1):
+        if 0 <= k < len(sentences) and sentences[k].paragraph == sentences[ids[0]].paragraph:
+            out.append(k)
+    return out
+
+
+def _listed(figs: list[Figure], most: int = 3) -> str:
+    shown = ", ".join(f"“{f.text}”" for f in figs[:most])
+    return shown + (f" and {len(figs) - most} more" if len(figs) > most else "")
 
 
 @register
@@ -47,14 +61,20 @@ class SourceNumber(Rule):
             figs_s = [f for i in src for f in source_figures(side.sentences[i].text, side.language)]
             figs_e: list[tuple[int, Figure]] = [(t, f) for t in tgt for f in english_figures(ctx.sentences[t].text)]
             cmp = compare(figs_s, [f for _, f in figs_e])
+            if cmp.missing or cmp.extra:  # a long sentence split unevenly: its figures may sit one sentence over
+                near_e = [f for t in _neighbours(tgt, ctx.sentences) for f in english_figures(ctx.sentences[t].text)]
+                near_s = [f for i in _neighbours(src, side.sentences) for f in source_figures(side.sentences[i].text,
+                                                                                            side.language)]
+                left_missing = compare(cmp.missing, near_e).missing if cmp.missing else []
+                left_extra = compare(near_s, cmp.extra).extra if cmp.extra else []
+                cmp = Comparison(left_missing, [e for e in cmp.extra if e in left_extra])
             if not cmp.missing and not cmp.extra:
                 continue
             where = next(((t, f) for t, f in figs_e if f in cmp.extra), None)
             t0 = where[0] if where else tgt[0]
             s = ctx.sentences[t0]
             start, end = (s.start + where[1].start, s.start + where[1].end) if where else (s.start, s.end)
-            miss = ", ".join(f"“{f.text}”" for f in cmp.missing)
-            extra = ", ".join(f"“{f.text}”" for f in cmp.extra)
+            miss, extra = _listed(cmp.missing), _listed(cmp.extra)
             if miss and extra:
                 msg, sev = f"The source says {miss}; the English says {extra}.", "error"
             elif miss:

@@ -172,34 +172,43 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
     @app.post("/v1/check", summary="Check one article",
               description=f"The body is the article ({', '.join(accepted_media_types())}: "
                           f"{', '.join(info.label for info in READERS.values())}) or multipart/form-data with a "
-                          "`file` field. Answers the checker-report/1 JSON (or `output`); `X-Checker-Result` says "
-                          "pass/fail at `fail_on`, `X-Checker-Report-Id` names it under /v1/reports/.",
+                          "`file` field — and a `source` field holding the original article (any language, any "
+                          "input format) for a source-aware check. Answers the checker-report/1 JSON (or "
+                          "`output`); `X-Checker-Result` says pass/fail at `fail_on`, `X-Checker-Report-Id` names "
+                          "it under /v1/reports/.",
               responses={200: {"description": "The report"}, 401: {"description": "Bearer token required"},
                          413: {"description": "Body over the size limit"},
                          415: {"description": "Unsupported Content-Type"},
-                         422: {"description": "Not readable as an article (empty, binary, malformed…)"},
+                         422: {"description": "The article or its source is not readable (empty, binary, "
+                                               "malformed…)"},
                          429: {"description": "Queue full; see Retry-After"},
                          503: {"description": "Models still loading"}, 504: {"description": "Deadline passed"}},
               openapi_extra={"requestBody": {"required": True, "content": {
                   **{t: {"schema": {"type": "string"}} for t in accepted_media_types()},
                   "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-                      "file": {"type": "string", "format": "binary"}}}}}}})
+                      "file": {"type": "string", "format": "binary"},
+                      "source": {"type": "string", "format": "binary",
+                                 "description": "The original article (source-aware checks)"}}}}}}})
     async def check(request: Request, _: Auth,
                     format: Annotated[InputFormat | None, Query(description="Input format (default: from the "
                                                                             "Content-Type or the content)")] = None,
                     fail_on: Annotated[FailOn | None, Query(description="Lowest severity that fails")] = None,
                     output: Annotated[Output, Query(description="Renderer of the answer")] = Output["json"],
+                    source_format: Annotated[InputFormat | None, Query(description="Format of the `source` "
+                                                                                   "field (default: detected)")]
+                    = None,
                     ) -> Response:
         t0 = time.monotonic()
         body = await request.body()
-        name, data, fmt = document_from(body, request.headers.get("content-type", ""),
-                                        format.value if format else None, options.max_bytes)
+        (name, data, fmt), original = document_from(body, request.headers.get("content-type", ""),
+                                                    format.value if format else None, options.max_bytes,
+                                                    source_format.value if source_format else None)
         engine = service.engine
         if engine is None:
             raise ApiError(503, service.error or "models are loading; retry shortly", {"Retry-After": "5"})
 
         def work() -> Report:
-            return check_bytes(engine, name, data, fmt)
+            return check_bytes(engine, name, data, fmt, original=original)
 
         fut = service.pool.submit(work)
         try:

@@ -30,27 +30,47 @@ def _media_type(value: str) -> tuple[str, dict[str, str]]:
     return kind.strip().lower(), params
 
 
-def _multipart(body: bytes, content_type: str) -> tuple[str, bytes]:
-    """The `file` part of a multipart/form-data body, parsed in memory (never spooled to disk)."""
+FIELDS = ("file", "source")  # the article, and its original for a source-aware check
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
+    """The `file` part (and the `source` part, when sent) of a multipart/form-data body, parsed in memory (never
+    spooled to disk), each as (file name, bytes)."""
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
     if not msg.is_multipart():
         raise ApiError(400, "malformed multipart body: no parts (send the article as the form field 'file')")
+    parts: dict[str, tuple[str, bytes]] = {}
     for part in msg.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
+        field = part.get_param("name", header="content-disposition")
+        if field in FIELDS and field not in parts:
             data = part.get_payload(decode=True) or b""
-            name = part.get_filename() or "upload"
-            return Path(name.replace("\\", "/")).name or "upload", data
-    raise ApiError(400, "multipart body without a 'file' field")
+            name = part.get_filename() or ("upload" if field == "file" else "source")
+            parts[field] = (Path(name.replace("\\", "/")).name or field, data)
+    if "file" not in parts:
+        raise ApiError(400, "multipart body without a 'file' field")
+    return parts
 
 
-def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: int) -> tuple[str, bytes, str]:
-    """(name, bytes, input format) of a request body: a multipart upload's file, or the body itself when its
-    Content-Type is one a reader declares (or generic XML, which the content decides)."""
+Named = tuple[str, bytes, str]  # name, bytes, input format
+
+
+def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: int,
+                  source_format: str | None = None) -> tuple[Named, Named | None]:
+    """(name, bytes, input format) of a request body — a multipart upload's `file`, or the body itself when its
+    Content-Type is one a reader declares (or generic XML, which the content decides) — and of the original
+    article when a multipart body also carries a `source` field."""
     kind, params = _media_type(content_type or "")
     named = format_for_media_type(kind)
+    original: Named | None = None
     if kind == "multipart/form-data":
-        name, data = _multipart(body, content_type)
+        parts = _multipart(body, content_type)
+        name, data = parts["file"]
+        if "source" in parts:
+            sname, sdata = parts["source"]
+            if len(sdata) > max_bytes:
+                raise ApiError(413, "source: " + too_large(max_bytes, "the server's --max-bytes"))
+            original = (sname, sdata, source_format or detect_format(sname, sdata))
     elif named or kind in GENERIC_XML:
         charset = params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8", "us-ascii", "utf-16"):
@@ -66,4 +86,4 @@ def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: in
     if len(data) > max_bytes:
         raise ApiError(413, too_large(max_bytes, "the server's --max-bytes"))
     chosen = fmt or (named if kind != "multipart/form-data" else None) or detect_format(name, data)
-    return name, data, chosen
+    return (name, data, chosen), original

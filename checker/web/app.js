@@ -15,7 +15,10 @@
   var fileName = document.getElementById("filename");
   var tokenBox = document.getElementById("token");
   var needsToken = document.querySelector('meta[name="checker-auth"]').content === "required";
+  var sourceText = document.getElementById("source-text");
+  var sourceFile = document.getElementById("source-file");
   var loaded = null;   // the dropped file, sent as it is until the text is edited
+  var loadedSource = null;  // the original's file, likewise
   var urls = [];       // blob URLs of the last report, released on the next check
 
   if (needsToken) {
@@ -46,6 +49,18 @@
   }
 
   fileInput.addEventListener("change", function () { if (fileInput.files[0]) { take(fileInput.files[0]); } });
+  sourceFile.addEventListener("change", function () {
+    var file = sourceFile.files[0];
+    if (!file) { return; }
+    var reader = new FileReader();
+    reader.onload = function () {
+      sourceText.value = reader.result;
+      loadedSource = { file: file, text: reader.result };
+      say("Original " + file.name + " loaded: the English will be checked against it.");
+    };
+    reader.onerror = function () { say("Cannot read " + file.name, true); };
+    reader.readAsText(file);
+  });
   var drop = document.getElementById("drop");
   drop.addEventListener("dragover", function (ev) { ev.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
@@ -62,6 +77,11 @@
     } else {
       var name = loaded ? loaded.file.name : "pasted.txt";
       form.append("file", new Blob([text.value], { type: "text/plain" }), name);
+    }
+    if (loadedSource && loadedSource.text === sourceText.value) {
+      form.append("source", loadedSource.file, loadedSource.file.name);
+    } else if (sourceText.value.trim()) {
+      form.append("source", new Blob([sourceText.value], { type: "text/plain" }), "original.txt");
     }
     return form;
   }
