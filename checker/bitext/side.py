@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checker.bitext.adequacy import AdequacyModel, PairText, features
+from checker.bitext.adequacy import PairText, features
 from checker.bitext.align import Link, align
 from checker.bitext.language import CJK, detect
 from checker.bitext.sentences import split
 from checker.findings import SentenceResult, SourceLink, SourceSide
 from checker.ingest.base import Document
-from checker.parts import SentenceEncoder
+from checker.parts import Adequacy, SentenceEncoder
 from checker.segment import Segment
 
 
 def read_side(original: Document, english: Sequence[SentenceResult], encoder: SentenceEncoder,
-              adequacy: AdequacyModel | None = None) -> SourceSide:
+              adequacy: Adequacy | None = None) -> SourceSide:
     """Align `original` with the English sentences; each English sentence learns which source ones it renders and,
     with an adequacy model, how likely it is to carry a Major accuracy error."""
     lang = detect(original.text)
