@@ -158,6 +158,12 @@ class SourceSide:
         return " ".join(self.sentences[i].text for i in ids) if self.language not in ("zh", "ja") else \
             "".join(self.sentences[i].text for i in ids)
 
+    def quote(self, ids: list[int]) -> dict[str, Any]:
+        """What every source-* finding carries in `data`: the original's words, their offsets and sentence ids."""
+        first, last = self.sentences[ids[0]], self.sentences[ids[-1]]
+        return {"source": {"text": self.joined(ids), "start": first.start, "end": last.end, "sentences": list(ids),
+                           "language": self.language}}
+
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "format": self.format, "language": self.language,
                 "language_name": self.language_name, "summary": self.summary(), "text": self.text,

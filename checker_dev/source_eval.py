@@ -66,9 +66,14 @@ def _garble_articles() -> dict[str, garbledata.Article]:
     return _G
 
 
+_SPLITS: dict[str, list[tuple[BiArticle, dict[int, float]]]] = {}
+
+
 def split_articles(split: str, scorer) -> list[tuple[BiArticle, dict[int, float]]]:
     """The split's translations that have LM features, in a stable order; at most MAX_ARTICLES[split], taken
-    evenly across years and systems."""
+    evenly across years and systems. Scored once per run (the feature table and the rule table both read it)."""
+    if split in _SPLITS:
+        return _SPLITS[split]
     have = [a for a in articles() if a.split == split and extract.path_for(a.target_text).exists()]
     step = max(1, -(-len(have) // MAX_ARTICLES[split]))
     out = []
@@ -76,6 +81,7 @@ def split_articles(split: str, scorer) -> list[tuple[BiArticle, dict[int, float]
         g = garble_by_segment(a, scorer)
         if g is not None:
             out.append((a, g))
+    _SPLITS[split] = out
     return out
 
 
@@ -116,17 +122,11 @@ def train(tr: dict[str, np.ndarray], cal: dict[str, np.ndarray], encoder_sha: st
             "scale": scale.tolist(), "weights": lr.coef_[0].tolist(), "bias": float(lr.intercept_[0]),
             "language_pairs": ["zh-en"], "encoder_sha256": encoder_sha,
             "trained_on": "WMT 2020/2021 zh→en news MQM, train documents: Major Accuracy/* vs every rater passed"}
-    model = _model(spec)
+    model = AdequacyModel.from_spec(spec)
     p_cal = np.asarray(model.predict(cal["X"]))
     spec["warning"] = round(cut_for_false_alarms(p_cal[~cal["y"]], CLEAN_BUDGET), 4)
     spec["chosen_on"] = f"calib: at most {CLEAN_BUDGET:.0%} of clean segments at or above the warning point"
     return spec
-
-
-def _model(spec: dict) -> AdequacyModel:
-    tmp = CACHE / "candidate.json"
-    tmp.write_text(json.dumps({**spec, "warning": spec.get("warning", 0.5)}))
-    return AdequacyModel(tmp)
 
 
 def adequacy_table(model: AdequacyModel, dev: dict[str, np.ndarray]) -> list[str]:

@@ -74,19 +74,34 @@ class AdequacyModel:
         path = path or shipped("adequacy/adequacy-lr.json")
         try:
             spec = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"adequacy model {path}: {exc}") from None
+        if not isinstance(spec, dict) or "warning" not in spec:
+            raise ModelError(f"adequacy model {path}: no calibrated 'warning' point")
+        self._read(spec, str(path))
+        self.sha256 = sha256_file(path)
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> AdequacyModel:
+        """A model from its JSON fields, not yet written (a training run's candidate)."""
+        model = cls.__new__(cls)
+        model._read(spec, "candidate")
+        model.sha256 = ""
+        return model
+
+    def _read(self, spec: dict[str, Any], where: str) -> None:
+        try:
             self.mean = np.asarray(spec["mean"], np.float64)
             self.scale = np.asarray(spec["scale"], np.float64)
             self.weights = np.asarray(spec["weights"], np.float64)
             self.bias = float(spec["bias"])
-            self.warning = float(spec["warning"])
-            self.error = float(spec.get("error", 1.01))
+            self.warning = float(spec.get("warning", 0.5))
             if tuple(spec["features"]) != FEATURES:
-                raise ModelError(f"{path}: trained on other features ({', '.join(spec['features'])})")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelError(f"adequacy model {path}: {exc}") from None
+                raise ModelError(f"{where}: trained on other features ({', '.join(spec['features'])})")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"adequacy model {where}: {exc}") from None
         self.name = str(spec.get("name", "adequacy-lr"))
         self.version = str(spec.get("version", "1"))
-        self.sha256 = sha256_file(path)
         self.language_pairs = tuple(spec.get("language_pairs", ()))
 
     def predict(self, rows: np.ndarray) -> list[float]:

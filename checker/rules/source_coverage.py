@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from checker.findings import Finding
 from checker.rules.base import Context, Rule, RuleInfo, register
-from checker.rules.source_number import source_data
 
 MIN_SOURCE_CHARS = {"zh": 8, "ja": 10}  # shorter source sentences ("图片来源：新华社") are not worth a finding
 MIN_SOURCE_WORDS = 4
@@ -60,7 +59,7 @@ class SourceCoverage(Rule):
                 at = anchor.end if prev_target is not None else anchor.start
                 out.append(Finding("source-omission", self.infos[0].default_severity,
                                    "This source sentence has no English counterpart here: was it left out?",
-                                   [anchor.id], at, at, 0.7, data=source_data(side, lk.source)))
+                                   [anchor.id], at, at, 0.7, data=side.quote(lk.source)))
             if lk.target and not lk.source:
                 for t in lk.target:
                     s = ctx.sentences[t]

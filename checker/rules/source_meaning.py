@@ -7,7 +7,6 @@ from typing import Any
 
 from checker.findings import Finding
 from checker.rules.base import Context, Rule, RuleInfo, register
-from checker.rules.source_number import source_data
 
 
 @register
@@ -46,5 +45,5 @@ class SourceMeaning(Rule):
             out.append(Finding(self.id, self.infos[0].default_severity,
                                f"The English may not say what the source says (adequacy {max(probs):.2f}): compare "
                                "it with the original.", list(lk.target), first.start, last.end, max(probs),
-                               data=source_data(side, lk.source)))
+                               data=side.quote(lk.source)))
         return out

@@ -8,13 +8,6 @@ from checker.findings import Finding, SentenceResult, SourceSide
 from checker.rules.base import Context, Rule, RuleInfo, register
 
 
-def source_data(side: SourceSide, ids: list[int]) -> dict[str, object]:
-    """What every source-* finding carries: the original's words, their offsets and sentence ids."""
-    first, last = side.sentences[ids[0]], side.sentences[ids[-1]]
-    return {"source": {"text": side.joined(ids), "start": first.start, "end": last.end, "sentences": list(ids),
-                       "language": side.language}}
-
-
 def pairs(side: SourceSide, sentences: list[SentenceResult]) -> list[tuple[list[int], list[int]]]:
     """Aligned (source ids, English ids) beads whose English is prose or a heading."""
     return [(lk.source, lk.target) for lk in side.links if lk.source and lk.target
@@ -85,6 +78,6 @@ class SourceNumber(Rule):
                      for t, f in figs_e if f in cmp.extra]
             out.append(Finding(self.id, sev, msg, list(tgt), start, end,
                                1.0 if sev == "error" else 0.7, spans=spans,
-                               data={**source_data(side, src), "missing": [f.text for f in cmp.missing],
+                               data={**side.quote(src), "missing": [f.text for f in cmp.missing],
                                      "extra": [f.text for f in cmp.extra]}))
         return out
