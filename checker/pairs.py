@@ -97,16 +97,27 @@ NAME_MAX_WORDS = 6  # a name swapped for another may be longer: "Jiangxi Chamber
 NAME_JOINERS = frozenset({"of", "the", "and", "de", "for"})
 
 
+# a restatement often opens with an attribution the first telling lacks ("According to the report, …", "It is
+# reported that …" — 据报道 in Chinese wire copy): it says who told the fact, not what the fact is
+LEAD = re.compile(r"^\s*(?:According to [^,]{1,60},|(?:It is|It was) reported that|Reportedly,|Reports say that)\s*",
+                  re.IGNORECASE)
+PLACE_PREPOSITIONS = frozenset({"in", "at", "on", "from"})
+
+
 def copy_edits(a: str, b: str, limit: int = COPY_MAX_CHANGED) -> tuple[list[str], list[str]] | None:
     """When b is a with a few words changed ("has" → "does not have", 330 → 350, Beijing → Shanghai): the
-    words each side has in those places; None when they are not one sentence told twice."""
-    ta, tb = TOKEN_RE.findall(a), TOKEN_RE.findall(b)
+    words each side has in those places; None when they are not one sentence told twice. An attribution lead
+    ("According to the report,") is no change, and a detail moved with its preposition ("… in 2015" / "In 2017,
+    …") counts as the detail alone."""
+    ta, tb = TOKEN_RE.findall(LEAD.sub("", a)), TOKEN_RE.findall(LEAD.sub("", b))
     if min(len(ta), len(tb)) < COPY_MIN_WORDS:
         return None
     ops = [op for op in SequenceMatcher(None, [w.lower() for w in ta], [w.lower() for w in tb],
                                         autojunk=False).get_opcodes() if op[0] != "equal"]
     old = [w for _, i1, i2, _, _ in ops for w in ta[i1:i2]]
     new = [w for _, _, _, j1, j2 in ops for w in tb[j1:j2]]
+    if len(old) > 1 and len(new) > 1 and old[0].lower() == new[0].lower() and old[0].lower() in PLACE_PREPOSITIONS:
+        old, new = old[1:], new[1:]
     if max(len(old), len(new)) > limit:
         return None
     return old, new
@@ -132,6 +143,20 @@ def swapped_name(a: str, b: str) -> tuple[str, str] | None:
 
     if names(edits[0], a) and names(edits[1], b) and [w.lower() for w in edits[0]] != [w.lower() for w in edits[1]]:
         return " ".join(edits[0]), " ".join(edits[1])
+    return None
+
+
+FIGURE = re.compile(r"\d[\d,.]*")
+
+
+def swapped_figure(a: str, b: str) -> tuple[str, str] | None:
+    """A copy whose only change is one figure for another (a year, a count: "opened in 2015" / "In 2017, …
+    opened", "330 plants" / "350 plants"): the two figures. Told twice, one of them is wrong."""
+    edits = copy_edits(a, b)
+    if edits and len(edits[0]) == len(edits[1]) == 1 and all(FIGURE.fullmatch(w[0]) for w in edits):
+        x, y = edits[0][0], edits[1][0]
+        if x.replace(",", "") != y.replace(",", ""):
+            return x, y
     return None
 
 

@@ -149,6 +149,37 @@ def test_one_word_flip_beside_the_original_is_a_contradiction(checker, old, new)
     assert [f.sentences for f in report.findings if f.rule == "contradiction"] == [[0, 1]]
 
 
+@pytest.mark.parametrize(("first", "again"), [
+    ("The Darui Railway tunnel project was approved by the State Council in 2015.",
+     "In 2017, the Darui Railway tunnel project was approved by the State Council."),
+    ("The museum displayed 99 sets of cultural relics from the imperial collection this week.",
+     "It is reported that the museum displayed 120 sets of cultural relics from the imperial collection this week."),
+    ("The trade fair was held in Shanghai and attracted exhibitors from forty countries.",
+     "In Guangzhou, the trade fair was held and attracted exhibitors from forty countries."),
+])
+def test_a_fact_told_twice_with_a_detail_changed_is_a_contradiction(checker, first, again):
+    """The same fact told again later, the detail moved or an attribution added (据报道: "It is reported that"),
+    with another year, count or place: one of the two is wrong, whatever the NLI model reads."""
+    report = check_text(checker, f"{first} Officials gave no further details. {again}")
+    assert [f.sentences for f in report.findings if f.rule == "contradiction"] == [[0, 2]]
+
+
+def test_a_fact_told_again_by_a_named_source_is_a_conflicting_claim(checker):
+    """"According to the organisers" is another voice than the article's: the clash is shown as a note."""
+    first = "The trade fair was held in Shanghai and attracted exhibitors from forty countries."
+    again = ("According to the organisers, the trade fair was held in Guangzhou and attracted exhibitors from forty "
+             "countries.")
+    report = check_text(checker, f"{first} Officials gave no further details. {again}")
+    assert [(f.rule, f.sentences) for f in report.findings if f.rule in ("contradiction", "conflicting-claims")] \
+        == [("conflicting-claims", [0, 2])]
+
+
+def test_a_fact_retold_with_an_attribution_is_no_contradiction(checker):
+    first = "The museum displayed 99 sets of cultural relics from the imperial collection this week."
+    report = check_text(checker, f"{first} It is reported that {first[0].lower()}{first[1:]}")
+    assert not [f for f in report.findings if f.rule in ("contradiction", "conflicting-claims")]
+
+
 def test_an_identical_repeat_is_no_contradiction(checker):
     original = "Russia has mobilized more than 100,000 troops on its border with Ukraine."
     report = check_text(checker, f"{original} {original}")

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 from checker.attribution import different_sources, source_of
 from checker.findings import Finding
 from checker.names import zipf
-from checker.pairs import NEGATION, WORD_RE, is_near_copy, select_pairs, sentence_keys, swapped_name
+from checker.pairs import (
+    NEGATION,
+    WORD_RE,
+    is_near_copy,
+    select_pairs,
+    sentence_keys,
+    swapped_figure,
+    swapped_name,
+)
 from checker.rules.base import Context, Rule, RuleInfo, RuleOption, register
 from checker.settings import Settings
 
@@ -30,9 +38,10 @@ NEAR_COPY_THRESHOLD = 0.5
 
 def pair_threshold(a: str, b: str, threshold: float) -> float:
     """What a pair's contradiction probability must reach: the calibrated threshold; a near copy's own, lower one;
-    0 for a copy whose only change is a name (one of the two is wrong whatever the NLI model reads). The rule and
-    the evaluations (`checker_dev/flip_eval.py`) decide through this one function."""
-    if swapped_name(a, b):
+    0 for a copy whose only change is a name or a figure (one of the two is wrong whatever the NLI model reads: it
+    reads "… in 2015" / "In 2017, …" as neutral). The rule and the evaluations (`checker_dev/flip_eval.py`) decide
+    through this one function."""
+    if swapped_name(a, b) or swapped_figure(a, b):
         return 0.0
     return min(threshold, NEAR_COPY_THRESHOLD) if is_near_copy(a, b) else threshold
 
@@ -131,7 +140,7 @@ class Contradiction(Rule):
             needed = pair_threshold(texts[a], texts[b], threshold)
             if p < needed:
                 continue
-            if needed == 0.0:  # one sentence told twice with another name in it: one of the two is wrong
+            if needed == 0.0:  # one sentence told twice with another name or figure: one of the two is wrong
                 p = max(p, near)
             sa, sb = prose[a], prose[b]
             src_a, src_b = source_of(sa.text), source_of(sb.text)
