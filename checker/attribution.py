@@ -16,6 +16,8 @@ PATTERNS = [
     re.compile(rf"\b(?:{REPORT_VERBS})\s+(?P<src2>{SOURCE})\s*[.,]"),
 ]
 PRONOUNS = {"he", "she", "they", "it"}
+# "according to reports" (据报道 in Chinese wire copy) names no one: the article's own reporting, not another voice
+NO_ONE = {"report", "reports", "media reports", "news reports", "reporter", "reporters", "this reporter"}
 
 
 def source_of(sentence: str) -> str | None:
@@ -26,7 +28,7 @@ def source_of(sentence: str) -> str | None:
             src = next(g for g in m.groups() if g)
             src = re.sub(r"^the\s+", "", src.strip(), flags=re.I).lower()
             src = re.sub(r"[’']s$", "", src.rstrip(".,;: "))
-            return src
+            return None if src in NO_ONE else src
     return None
 
 

@@ -257,10 +257,17 @@ def serve(
     keep: Annotated[Path | None, typer.Option(help="Also write every report (JSON, HTML) to this folder.")] = None,
     max_bytes: Annotated[int, typer.Option(min=1, help="Refuse request bodies larger than this (413).")
                          ] = DEFAULT_MAX_BYTES,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        help="A Host name clients may address besides loopback (a reverse proxy's public name); repeat it; * any."
+    )] = None,
+    allow_origin: Annotated[list[str] | None, typer.Option(
+        help="A web origin whose pages may call the API, with CORS (e.g. the LanguageTool browser add-on's "
+             "chrome-extension://ID, a CMS's https://cms.example); repeat it; * any.")] = None,
     threads: ThreadsOption = None,
     config: Annotated[Path | None, typer.Option(help="Config file (default: found upward from here).")] = None,
 ) -> None:
-    """Serve the editors' web page and the HTTP API (POST /v1/check) on one loaded model set."""
+    """Serve the editors' web page, the HTTP API (POST /v1/check) and LanguageTool's API (POST /v2/check, for
+    LibreOffice, the browser add-on, LTeX) on one loaded model set."""
     from checker.engine import load_engine  # noqa: PLC0415 - see `check`
     from checker.server import ServeOptions, is_loopback  # noqa: PLC0415
     from checker.server import serve as run_server  # noqa: PLC0415
@@ -277,7 +284,8 @@ def serve(
         fail(f"binding {host} exposes the service beyond this machine: give --token-file (or --insecure-no-auth)")
     cfg, settings = settings_or_fail([], config, max_bytes=max_bytes, threads=threads)
     options = ServeOptions(workers=workers, queue=queue, timeout=timeout, max_bytes=max_bytes, token=token,
-                           keep=keep, fail_on=cfg.fail_on)
+                           keep=keep, fail_on=cfg.fail_on, bind=host, allow_hosts=tuple(allow_host or ()),
+                           allow_origins=tuple(o.rstrip("/") for o in allow_origin or ()))
     factory = models_factory(ctx)
     try:
         run_server(lambda: load_engine(settings, factory, warm=False), host, port, options,

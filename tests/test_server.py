@@ -204,3 +204,143 @@ def test_page_checks_against_a_pasted_original(browser, server):
     assert "Chinese, 4 sentences, 3 aligned" in report.locator(".meta").text_content()
     assert seen == {"outside": [], "errors": [], "dialogs": []}
     page.close()
+
+
+# -- LanguageTool's API v2, with clients nobody here wrote -------------------------------------------------------
+
+def _v1_findings(server: str, text: str) -> list[dict]:
+    import httpx
+
+    r = httpx.post(server + "/v1/check", content=text.encode(), headers={"Content-Type": "text/plain"},
+                   timeout=600)
+    assert r.status_code == 200, r.text
+    return [f for f in r.json()["findings"] if not f.get("suppressed")]
+
+
+def _full_message(f: dict) -> str:
+    src = (f.get("data") or {}).get("source")
+    return f"{f['message']} — source: “{src['text']}”" if isinstance(src, dict) else f["message"]
+
+
+@pytest.mark.parametrize("emoji", [False, True], ids=["seed", "seed-after-emoji"])
+def test_language_tool_python_finds_what_checker_check_finds(server, emoji):
+    """language-tool-python 3.4.0 (`LanguageTool('en-US', remote_server=URL)`) on the seed: the same rule,
+    position and message as the checker report, its offsets slicing the same words out of the text — also after
+    emoji and other characters outside the BMP, which LanguageTool counts as two UTF-16 units."""
+    import unicodedata
+
+    import language_tool_python
+
+    text = SEED.read_text(encoding="utf-8")
+    if emoji:
+        text = "🗞️ World 🌍\n\n" + text.replace("\n\n", "\n\n📌 ", 2)
+    expected = _v1_findings(server, text)
+    assert {f["rule"] for f in expected} >= {"self-reference", "garbled"}
+    with language_tool_python.LanguageTool("en-US", remote_server=server) as tool:
+        matches = tool.check(text)
+    got = [(m.rule_id, m.offset, m.offset + m.error_length, m.message) for m in matches]
+    want = [(f["rule"], f["start"], f["end"], unicodedata.normalize("NFKC", _full_message(f))) for f in expected]
+    assert got == want
+    for m, f in zip(matches, expected):
+        assert text[m.offset:m.offset + m.error_length] == text[f["start"]:f["end"]]
+    garbled = next(m for m in matches if m.rule_id == "garbled")
+    assert garbled.rule_issue_type == "mistranslation" and garbled.category == "GRAMMAR"
+
+
+def test_language_tool_python_hears_our_refusals(server):
+    """What the client does with our error answers: an oversize text and a bad parameter come back as
+    LanguageToolError carrying our one line; an unknown language is refused by the client itself, from our
+    /v2/languages."""
+    import httpx
+    import language_tool_python
+    from language_tool_python.exceptions import LanguageToolError
+
+    with language_tool_python.LanguageTool("en-GB", remote_server=server) as tool:
+        with pytest.raises(LanguageToolError, match="exceeds this server's limit"):
+            tool.check("word " * 250_000)
+    with pytest.raises(ValueError, match="de-DE"):
+        language_tool_python.LanguageTool("de-DE", remote_server=server)
+    r = httpx.post(server + "/v2/check", data={"text": "Hello there.", "language": "fr"})
+    assert r.status_code == 400 and r.text.startswith("Error: 'fr' is not a language code")
+
+
+@pytest.mark.browser
+def test_browser_fetch_from_the_page_underlines_the_seed(browser, server):
+    """A browser `fetch` of /v2/check from the server's own page, as a CMS plugin would: the matches underline
+    the seed's garbled sentences and its self-reference (the screenshot is the README's)."""
+    page, seen = open_page(browser, server)
+    text = SEED.read_text(encoding="utf-8")
+    body = page.evaluate("""async (text) => {
+        const r = await fetch('/v2/check', {method: 'POST', body: new URLSearchParams({text, language: 'en-US'})});
+        return {status: r.status, json: await r.json()};
+    }""", text)
+    assert body["status"] == 200
+    matches = body["json"]["matches"]
+    assert {m["rule"]["id"] for m in matches} >= {"self-reference", "garbled"}
+    # an LT client's view: the text with each match marked where its UTF-16 offsets say
+    marked = page.evaluate("""({text, matches}) => {
+        document.body.replaceChildren();
+        const pre = document.createElement('div');
+        pre.style.cssText = 'white-space: pre-wrap; font: 15px/1.6 sans-serif; padding: 16px; max-width: 1400px';
+        let at = 0;
+        for (const m of [...matches].sort((a, b) => a.offset - b.offset)) {
+            if (m.offset < at) continue;
+            pre.append(text.slice(at, m.offset));
+            const mark = document.createElement('span');
+            mark.textContent = text.slice(m.offset, m.offset + m.length);
+            mark.title = m.rule.id + ': ' + m.message;
+            mark.style.cssText = 'text-decoration: underline wavy ' +
+                (m.rule.issueType === 'misspelling' ? '#d00' : m.rule.category.id === 'GRAMMAR' ? '#e80' : '#36c') +
+                '; text-decoration-thickness: 2px; text-underline-offset: 3px';
+            pre.append(mark);
+            at = m.offset + m.length;
+        }
+        pre.append(text.slice(at));
+        document.body.append(pre);
+        return [...pre.querySelectorAll('span')].map(s => s.textContent);
+    }""", {"text": text, "matches": matches})
+    assert "Putin promising to impose unprecedented sanctions on Putin" in " ".join(marked)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "languagetool-page.png"), full_page=True)
+    assert seen["outside"] == [] and seen["errors"] == []
+    page.close()
+
+
+def _refused_count(server: str) -> float:
+    import httpx
+
+    text = httpx.get(server + "/metrics").text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("checker_http_requests_total{") and 'status="403"' in line)
+
+
+@pytest.mark.browser
+def test_a_page_on_another_site_cannot_use_the_local_server(browser, server):
+    """#28: from a page on another origin, a `no-cors` fetch with a text/plain body and a
+    `<form enctype="text/plain">` POST both reach the server; both are refused (403) before anything is queued."""
+    evil = "http://evil.example"
+    page = browser.new_page()
+    seen = {"evil": [], "checked": []}
+
+    def route(r):
+        if r.request.url.startswith(evil):
+            r.fulfill(status=200, content_type="text/html", body=f"""<!doctype html><title>evil</title>
+<form id="f" method="POST" action="{server}/v1/check" enctype="text/plain">
+<input name="The talks" value=" resumed on Monday, officials said."></form>""")
+        elif r.request.url.startswith(server):
+            seen["checked"].append(r.request.url)
+            r.continue_()
+        else:
+            r.abort()
+
+    page.route("**/*", route)
+    before = _refused_count(server)
+    page.goto(evil + "/")
+    page.evaluate(f"""() => fetch('{server}/v1/check', {{method: 'POST', mode: 'no-cors',
+        headers: {{'Content-Type': 'text/plain'}}, body: 'The talks resumed on Monday, officials said.'}})
+        .then(() => 'sent', () => 'failed')""")
+    with page.expect_navigation():
+        page.evaluate("() => document.getElementById('f').submit()")
+    assert "not allowed" in page.content()
+    assert len(seen["checked"]) == 2 and _refused_count(server) - before == 2
+    page.close()

@@ -14,12 +14,13 @@ from checker.render import html as _html
 from checker.render import json as _json
 from checker.render import jsonl as _jsonl
 from checker.render import junit as _junit
+from checker.render import languagetool as _languagetool
 from checker.render import sarif as _sarif
 from checker.render import text as _text
 from checker.render.base import RENDERERS, Renderer, register
 
 __all__ = ["RENDERERS", "Renderer", "batch_names", "plain", "register"]
-_RENDERER_MODULES = (_github, _html, _json, _jsonl, _junit, _sarif, _text)
+_RENDERER_MODULES = (_github, _html, _json, _jsonl, _junit, _languagetool, _sarif, _text)
 
 
 def plain(renderer: type[Renderer], text: str) -> str:

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from checker.parts import LMOutput
 
 DOCS = "docs/RULES.md"
+# W3C ITS 2.0 Localization Quality Issue Types (https://www.w3.org/TR/its20/#lqissue-typevalues)
+ISSUE_TYPES = frozenset({
+    "terminology", "mistranslation", "omission", "untranslated", "addition", "duplication", "inconsistency",
+    "grammar", "legal", "register", "locale-specific-content", "locale-violation", "style", "characters",
+    "misspelling", "typographical", "formatting", "inconsistent-entities", "numbers", "markup", "pattern-problem",
+    "whitespace", "internationalization", "length", "non-conformance", "uncategorized", "other"})
+CATEGORIES = frozenset({"grammar", "typos", "semantics", "style", "misc"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ class RuleInfo:
     summary: str
     explanation: str
     options: tuple[RuleOption, ...] = ()
+    # what kind of problem, in the W3C ITS 2.0 localization-quality vocabulary LanguageTool and CAT tools share
+    issue_type: str = "uncategorized"
+    category: str = "misc"  # how an editor's tool groups and colours it: grammar, typos, semantics, style, misc
 
     @property
     def link(self) -> str:
@@ -120,6 +130,8 @@ def register(cls: type[Rule]) -> type[Rule]:
             raise ValueError(f"rule id {info.id} registered twice")
         if info.default_severity not in SEVERITIES:
             raise ValueError(f"rule {info.id}: default severity {info.default_severity!r} is not one of {SEVERITIES}")
+        if info.issue_type not in ISSUE_TYPES or info.category not in CATEGORIES:
+            raise ValueError(f"rule {info.id}: issue type {info.issue_type!r} or category {info.category!r} unknown")
     RULES[cls.infos[0].id] = cls
     for info in cls.infos:
         INFOS[info.id] = info
@@ -158,11 +170,12 @@ def rules_markdown() -> str:
     """docs/RULES.md, written from the registry (`checker rules --markdown`): one section per id, the anchor every
     `RuleInfo.link` points at. A test keeps the committed file equal to this."""
     lines = ["# Rules", "", "Written by `checker rules --markdown` from the rule registry; do not edit by hand.", "",
-             "| id | label | default severity | model parts |", "|---|---|---|---|"]
+             "| id | label | default severity | issue type (ITS 2.0) | category | model parts |",
+             "|---|---|---|---|---|---|"]
     for rid, info in sorted(INFOS.items()):
         owner = next(cls for cls in RULES.values() if rid in cls.ids())
-        lines.append(f"| [`{rid}`](#{rid}) | {info.label} | {info.default_severity} | "
-                     f"{', '.join(owner.needs) or '—'} |")
+        lines.append(f"| [`{rid}`](#{rid}) | {info.label} | {info.default_severity} | {info.issue_type} | "
+                     f"{info.category} | {', '.join(owner.needs) or '—'} |")
     for rid, info in sorted(INFOS.items()):
         lines += ["", f"## {rid}", "", f"**{info.label}** (default: {info.default_severity}). {info.summary}", "",
                   info.explanation]

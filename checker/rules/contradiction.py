@@ -103,11 +103,13 @@ class Contradiction(Rule):
         ),
         (RuleOption("threshold", float, None, "contradiction probability for a finding (default: the NLI model's "
                     "calibration on held-apart news)", (0.0, 1.0)),),
+        issue_type="inconsistency", category="semantics",
     ), RuleInfo(
         "conflicting-claims", "Conflicting claims", "info",
         "Two quoted sources make conflicting claims.",
         "A contradiction between claims attributed to different sources (\"Moscow says X\", \"NATO says not X\") "
         "is reporting, not the article contradicting itself; it is shown as a note so the attribution is clear.",
+        issue_type="inconsistency", category="semantics",
     ))
     needs = ("nli",)
 

@@ -51,6 +51,7 @@ class DateMismatch(Rule):
             "(\"Saturday, 28 January\") must fall on that weekday, and a sentence must not put one event on two "
             "different days (\"yesterday, on Friday\" in an article dated Sunday)."
         ),
+        issue_type="inconsistency", category="semantics",
     ),)
 
     def run(self, ctx: Context) -> list[Finding]:

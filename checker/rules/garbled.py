@@ -31,6 +31,7 @@ class Garbled(Rule):
             "no such place says so and underlines nothing. The rule sees only English: a fluent mistranslation "
             "with a plausible meaning passes."
         ),
+        issue_type="mistranslation", category="grammar",
     ),)
     needs = ("garble",)
 

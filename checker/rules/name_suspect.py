@@ -31,6 +31,7 @@ class NameSuspect(Rule):
             "more likely, the finding suggests it. This is a suggestion for a human to verify, never a fact: "
             "the model knows famous names, not every name."
         ),
+        issue_type="misspelling", category="typos",
     ),)
     needs = ("lm",)
 

@@ -76,6 +76,7 @@ class NameVariant(Rule):
             "asked at one spelling, strongly prefers the other there. House spellings can be allowed in the "
             "configuration."
         ),
+        issue_type="misspelling", category="typos",
     ),)
     needs = ("lm",)
 

@@ -157,6 +157,7 @@ class NumberMismatch(Rule):
             "different years, dates or places, a range, or an estimate beside a floor (\"about\" vs \"more than\") "
             "are different claims: none of these is compared."
         ),
+        issue_type="inconsistency", category="semantics",
     ),)
 
     def run(self, ctx: Context) -> list[Finding]:

@@ -18,6 +18,7 @@ class Overlong(Rule):
             f"{MAX_SENTENCE:,} characters and judges each piece on its own, so that every check stays linear in "
             "the input; this note marks where that happened."
         ),
+        issue_type="style", category="style",
     ),)
 
     def run(self, ctx: Context) -> list[Finding]:

@@ -42,6 +42,7 @@ class SelfReference(Rule):
             "same action (\"Putin promising to impose sanctions on Putin\") usually means the translation swapped "
             "a name. Reflexive uses with 'himself'/'itself' are not affected."
         ),
+        issue_type="mistranslation", category="semantics",
     ),)
 
     @staticmethod

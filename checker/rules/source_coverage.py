@@ -26,7 +26,8 @@ class SourceCoverage(Rule):
                 "its English would stand, with the source text. Very short source lines (a photo credit) are "
                 "left alone."
             ),
-        ),
+        issue_type="omission", category="semantics",
+    ),
         RuleInfo(
             "source-addition", "Not in the original", "warning",
             "An English sentence renders no sentence of the original.",
@@ -37,7 +38,8 @@ class SourceCoverage(Rule):
                 "than 60 % of the English (an excerpt), only sentences inside the paragraphs it covers are "
                 "reported."
             ),
-        ),
+        issue_type="addition", category="semantics",
+    ),
     )
 
     def run(self, ctx: Context) -> list[Finding]:

@@ -24,6 +24,7 @@ class SourceMeaning(Rule):
             "of sentences every rater passed are reported; it is never a raw similarity. Other language pairs use "
             "the same model: read its findings as a prompt to compare, not a verdict."
         ),
+        issue_type="mistranslation", category="semantics",
     ),)
 
     def signature(self, settings, models) -> dict[str, Any]:

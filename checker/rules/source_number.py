@@ -43,6 +43,7 @@ class SourceNumber(Rule):
             "to the precision it shows counts as the same. A changed figure is an error; a figure only on one "
             "side is a warning (a translator may spell out \"a\" or drop a redundant count)."
         ),
+        issue_type="numbers", category="semantics",
     ),)
 
     def run(self, ctx: Context) -> list[Finding]:

@@ -35,6 +35,7 @@ from checker.render import RENDERERS, plain
 from checker.render.html import inline, source_hash
 from checker.render.safe import printable
 from checker.server.http_input import accepted_media_types, document_from
+from checker.server.languagetool import add_routes as add_languagetool_routes
 from checker.server.middleware import Edge, TooLarge, error_response
 from checker.server.options import ApiError, ServeOptions
 from checker.server.service import Service
@@ -87,7 +88,9 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
 
     app = FastAPI(title="checker", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Translation-quality and fact-consistency checks for machine-translated news. "
-                              "POST an article to /v1/check; the answer is a checker-report/1 JSON report.")
+                              "POST an article to /v1/check; the answer is a checker-report/1 JSON report. "
+                              "LanguageTool's API v2 (POST /v2/check, GET /v2/languages, /v2/info, /v2/configinfo) "
+                              "answers editors' tools (LibreOffice, the browser add-on, LTeX).")
     app.state.service = service
 
     @app.exception_handler(ApiError)
@@ -232,6 +235,8 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
         if ext not in RENDERERS:
             raise ApiError(404, f"unknown format {printable(ext)} (choose from {', '.join(sorted(RENDERERS))})")
         return rendered(rep, ext, rid, fail_on.value if fail_on else options.fail_on, download)
+
+    add_languagetool_routes(app, service)
 
     # load balancers and uptime checks probe with HEAD: every read route answers it as GET does (the server sends
     # no body); the HEAD twins stay out of the OpenAPI document, which keeps one operation per route

@@ -20,7 +20,7 @@ def accepted_media_types() -> list[str]:
     return [t for info in READERS.values() for t in info.media_types] + list(GENERIC_XML)
 
 
-def _media_type(value: str) -> tuple[str, dict[str, str]]:
+def media_type(value: str) -> tuple[str, dict[str, str]]:
     kind, _, rest = value.partition(";")
     params = {}
     for part in rest.split(";"):
@@ -52,6 +52,23 @@ def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
     return parts
 
 
+def multipart_fields(body: bytes, content_type: str, limit: int) -> dict[str, str]:
+    """Every field of a multipart/form-data body as text (LanguageTool clients that send a browser's FormData);
+    more than `limit` fields is refused rather than parsed."""
+    if body.count(b"\r\n--") > limit + 1:
+        raise ValueError(f"more than {limit} fields")
+    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+    if not msg.is_multipart():
+        raise ValueError("no parts")
+    out: dict[str, str] = {}
+    for part in msg.iter_parts():
+        field = part.get_param("name", header="content-disposition")
+        if isinstance(field, str) and field not in out:
+            out[field] = (part.get_payload(decode=True) or b"").decode("utf-8")
+    return out
+
+
 Named = tuple[str, bytes, str]  # name, bytes, input format
 
 
@@ -60,7 +77,7 @@ def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: in
     """(name, bytes, input format) of a request body — a multipart upload's `file`, or the body itself when its
     Content-Type is one a reader declares (or generic XML, which the content decides) — and of the original
     article when a multipart body also carries a `source` field."""
-    kind, params = _media_type(content_type or "")
+    kind, params = media_type(content_type or "")
     named = format_for_media_type(kind)
     original: Named | None = None
     if kind == "multipart/form-data":

@@ -7,15 +7,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from checker.limits import too_large
 from checker.server.http_input import MULTIPART_SLACK
-from checker.server.options import TooLarge
+from checker.server.options import ServeOptions, TooLarge, is_loopback
 from checker.server.service import Service
 
 ROUTES = ("/", "/healthz", "/readyz", "/metrics", "/v1/check", "/openapi.json", "/static/app.js",
-          "/static/app.css")
+          "/static/app.css", "/v2/check", "/v2/languages", "/v2/info", "/v2/software", "/v2/maxtextlength",
+          "/v2/configinfo")
 
 
 def route_of(path: str) -> str:
@@ -26,6 +27,49 @@ def route_of(path: str) -> str:
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
+
+
+def answer(languagetool: bool, status: int, message: str) -> Response:
+    """An error in the protocol the client speaks: our JSON, or LanguageTool's "Error: …" text."""
+    if languagetool:
+        return PlainTextResponse(f"Error: {message}", status_code=status)
+    return error_response(status, message)
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+LANGUAGETOOL = "/v2/"  # LanguageTool's protocol: its own error bodies, and percent-encoded form bodies
+
+
+def host_name(host: str) -> str:
+    """"127.0.0.1:8080" → "127.0.0.1", "[::1]:8080" → "::1", "Example.org." → "example.org"."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
+
+
+def refused(options: ServeOptions, headers: dict[bytes, bytes], scheme: str) -> str:
+    """Why a request may not be served (empty: it may). A page on another site can make a browser send a
+    request to a server on the editor's machine (a form, a no-cors fetch), and DNS rebinding can make it look
+    same-site: a loopback server answers only its own names, and a page only when it is its own or allowed."""
+    host = headers.get(b"host", b"").decode("latin-1")
+    if options.bind is not None and "*" not in options.allow_hosts:
+        allowed = {h.lower() for h in options.allow_hosts}
+        if is_loopback(options.bind):
+            allowed |= set(LOOPBACK_NAMES)
+        elif options.bind not in ("0.0.0.0", "::", "[::]"):
+            allowed.add(options.bind.strip("[]").lower())
+        if (allowed or is_loopback(options.bind)) and host_name(host) not in allowed:
+            return f"Host {host_name(host)[:100]!r} is not this server's (allow it with --allow-host)"
+    origin = headers.get(b"origin", b"").decode("latin-1")
+    if origin and origin.lower() != f"{scheme}://{host}".lower() and not cors_allowed(options, origin):
+        return f"requests from the page at {origin[:100]!r} are not allowed (allow it with --allow-origin)"
+    return ""
+
+
+def cors_allowed(options: ServeOptions, origin: str) -> bool:
+    return "*" in options.allow_origins or origin.rstrip("/").lower() in {o.rstrip("/").lower()
+                                                                         for o in options.allow_origins}
 
 
 class Edge:
@@ -41,12 +85,19 @@ class Edge:
             await self.app(scope, receive, send)
             return
         route, t0, status = route_of(scope["path"]), time.perf_counter(), [500]
-        limit = self.service.options.max_bytes + MULTIPART_SLACK
+        options = self.service.options
+        lt = scope["path"].startswith(LANGUAGETOOL)
+        # a form body percent-encodes the text: up to three bytes sent for each byte checked
+        limit = (3 if lt else 1) * options.max_bytes + MULTIPART_SLACK
+        request_headers = dict(scope.get("headers", []))
+        origin = request_headers.get(b"origin", b"").decode("latin-1")
+        cors = {b"access-control-allow-origin": origin.encode("latin-1"), b"vary": b"Origin"} \
+            if origin and cors_allowed(options, origin) else {}
 
         async def send_with_headers(msg: dict[str, Any]) -> None:
             if msg["type"] == "http.response.start":
                 status[0] = msg["status"]
-                headers = list(msg.get("headers", []))
+                headers = list(msg.get("headers", [])) + list(cors.items())
                 have = {k.lower() for k, _ in headers}
                 for k, v in ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
                              (b"cache-control", b"no-store"),
@@ -57,10 +108,20 @@ class Edge:
             await send(msg)
 
         try:
-            length = dict(scope.get("headers", [])).get(b"content-length")
+            why = refused(options, request_headers, scope.get("scheme", "http"))
+            if why:
+                await answer(lt, 403, why)(scope, receive, send_with_headers)
+                return
+            if scope["method"] == "OPTIONS" and cors:  # a preflight from an allowed page (the browser add-on)
+                await Response(status_code=204, headers={
+                    "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
+                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                    "Access-Control-Max-Age": "600"})(scope, receive, send_with_headers)
+                return
+            length = request_headers.get(b"content-length")
             if length is not None and (not length.isdigit() or int(length) > limit):
-                response = error_response(413, too_large(self.service.options.max_bytes, "the server's --max-bytes")
-                                          ) if length.isdigit() else error_response(400, "malformed Content-Length")
+                response = answer(lt, 413, too_large(options.max_bytes, "the server's --max-bytes")
+                                  ) if length.isdigit() else answer(lt, 400, "malformed Content-Length")
                 await response(scope, receive, send_with_headers)
                 return
             seen = [0]

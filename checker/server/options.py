@@ -18,6 +18,13 @@ class ServeOptions:
     token: str | None = None  # Bearer token for /v1 and /metrics; None: no auth (loopback only, or explicit)
     keep: Path | None = None  # write each report (JSON + HTML) here; nothing is written otherwise
     fail_on: str = "error"
+    # Host and Origin rules (DNS rebinding, cross-site requests): `bind` is the address the CLI bound — a loopback
+    # bind answers only requests addressed to a loopback name or one of `allow_hosts` ("*": any); a request from a
+    # web page (an Origin header) is served when the page is this server's own or one of `allow_origins` (those
+    # also get CORS headers: the browser add-on, a CMS)
+    bind: str | None = None
+    allow_hosts: tuple[str, ...] = ()
+    allow_origins: tuple[str, ...] = ()
 
 
 class ApiError(Exception):

@@ -16,8 +16,10 @@ from checker.errors import CheckerError
 from checker.findings import Report
 from checker.server.options import ServeOptions
 from checker.server.pool import Pool
+from checker.signature import short_signature
 
 REMEMBERED = 32  # recent reports kept in memory for the page's downloads (never on disk)
+ANSWERS = 64  # reports of texts LanguageTool clients sent, kept for their repeats (each text ≤ --max-bytes)
 
 
 class Metrics:
@@ -45,8 +47,10 @@ class Service:
     pool: Pool = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
     reports: OrderedDict[str, Report] = field(default_factory=OrderedDict)
+    answers: OrderedDict[tuple[str, str], Report] = field(default_factory=OrderedDict)
     loader: threading.Thread | None = None
     announce: Callable[[str], None] = lambda _line: None
+    _signature: str | None = None
 
     def __post_init__(self) -> None:
         self.pool = Pool(self.options.workers, self.options.queue)
@@ -71,6 +75,21 @@ class Service:
 
         self.loader = threading.Thread(target=load, name="checker-load", daemon=True)
         self.loader.start()
+
+    def signature_key(self) -> str:
+        """The loaded engine's signature, short: a cached answer holds only for the models and settings that made
+        it."""
+        if self.engine is None:
+            return ""
+        if self._signature is None:
+            self._signature = short_signature(self.engine.signature())
+        return self._signature
+
+    def remember_answer(self, key: tuple[str, str], report: Report) -> None:
+        self.answers[key] = report
+        self.answers.move_to_end(key)
+        while len(self.answers) > ANSWERS:
+            self.answers.popitem(last=False)
 
     def remember(self, report: Report) -> str:
         rid = uuid.uuid4().hex
