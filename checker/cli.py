@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -272,14 +274,7 @@ def serve(
     from checker.server import ServeOptions, is_loopback  # noqa: PLC0415
     from checker.server import serve as run_server  # noqa: PLC0415
 
-    token = None
-    if token_file:
-        try:
-            token = token_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read token file {token_file}: {getattr(exc, 'strerror', None) or exc}")
-        if len(token) < 16:
-            fail(f"token in {token_file} is shorter than 16 characters")
+    token = read_token(token_file) if token_file else None
     if not is_loopback(host) and token is None and not insecure_no_auth:
         fail(f"binding {host} exposes the service beyond this machine: give --token-file (or --insecure-no-auth)")
     cfg, settings = settings_or_fail([], config, max_bytes=max_bytes, threads=threads)
@@ -313,16 +308,51 @@ def render(
     _finish(batch, formats, fail_on.value)
 
 
+TOKEN_MAX = 4096  # bytes read from a token file: /dev/zero or a log file is no token
+
+
+def read_token(path: Path) -> str:
+    """The Bearer token: one line of 16+ characters from a regular file (a FIFO would hang the start, a device
+    would fill memory); a file others can read is said in a line, as ssh does for keys."""
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            fail(f"token file {path} is not a regular file")
+        with path.open("rb") as fh:
+            raw = fh.read(TOKEN_MAX + 1)
+    except OSError as exc:
+        fail(f"cannot read token file {path}: {exc.strerror or exc}")
+    if len(raw) > TOKEN_MAX:
+        fail(f"token file {path} is longer than {TOKEN_MAX} bytes: not a token")
+    try:
+        lines = [line.strip() for line in raw.decode("utf-8").splitlines() if line.strip()]
+    except UnicodeDecodeError:
+        fail(f"token file {path} is not UTF-8 text")
+    if len(lines) != 1:
+        fail(f"token file {path} must hold the token on one line (it has {len(lines)})")
+    token = lines[0]
+    if len(token) < 16:
+        fail(f"token in {path} is shorter than 16 characters")
+    if st.st_mode & (stat.S_IRGRP | stat.S_IROTH):
+        err_console.print(f"checker: warning: token file {path} is readable by other users (chmod 600 it)",
+                          markup=False, highlight=False)
+    return token
+
+
 @app.command()
 def init(path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path(".checker.toml"),
          force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False) -> None:
     """Write a commented .checker.toml with every key and its default."""
     from checker.config import TEMPLATE  # noqa: PLC0415 - see `check`
 
+    if path.is_symlink():  # dangling or not: writing would land wherever the link points
+        fail(f"{path} is a link (to {os.readlink(path)}): not written; give the real path")
     if path.exists() and not force:
         fail(f"{path} exists (use --force to overwrite)")
     try:
-        path.write_text(TEMPLATE, encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(TEMPLATE)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror or exc}")
     out_console.print(f"wrote {path}")

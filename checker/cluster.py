@@ -99,12 +99,38 @@ class RayBackend:
         if not self.threads_given:
             self.settings = replace(self.settings, threads=max(1, int(self.cpus_per_actor)))
         self.pool = [self._spawn() for _ in range(self.size)]
-        try:  # every actor loads its models now; a broken model cache stops the run here, with its reason
-            ray.get([a.ready.remote() for a in self.pool])
-        except Exception as exc:
-            self.close()
-            raise CheckerError(f"a Ray worker could not load the models: {_cause(exc)}") from None
+        self.pool = self._loaded(self.pool)
         return self
+
+    def _loaded(self, actors: list[Any]) -> list[Any]:
+        """The actors that loaded their models. One that died while loading (killed, out of memory) is replaced
+        once and the run goes on with those that are up; a model that cannot load (a broken cache: every actor
+        would fail alike) stops the run here, with its reason."""
+        ray = import_ray()
+        up, died = [], 0
+        pending = {a.ready.remote(): a for a in actors}
+        while pending:
+            ref = next(iter(pending))
+            actor = pending.pop(ref)
+            try:
+                ray.get(ref)
+                up.append(actor)
+            except ray.exceptions.RayActorError:
+                died += 1
+                if self.restarts < self.size:
+                    self.restarts += 1
+                    fresh = self._spawn()
+                    pending[fresh.ready.remote()] = fresh
+            except Exception as exc:
+                self.pool = up + list(pending.values())
+                self.close()
+                raise CheckerError(f"a Ray worker could not load the models: {_cause(exc)}") from None
+        if not up:
+            self.close()
+            raise CheckerError(f"no Ray worker could load the models: {died} died while loading")
+        if died:
+            self.notes.append(f"{died} Ray worker(s) died while loading the models; the run went on with {len(up)}")
+        return up
 
     def _spawn(self) -> Any:
         ray = import_ray()

@@ -12,12 +12,14 @@ another or from several threads) and two checks of one input under one signature
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from checker.bitext.side import read_side
+from checker.cancel import cancellable, checkpoint
 from checker.errors import InputError
 from checker.features import assign_tokens, visible_start
 from checker.findings import FLAGGING, Finding, Report, SentenceResult, SourceSide, TokenOut
@@ -67,10 +69,18 @@ class Engine:
         """Whether an original given to `check` is read at all (the source-* family may be switched off)."""
         return any(rid.startswith("source-") and self.settings.enabled(rid) for r in self.rules for rid in r.ids())
 
-    def check(self, doc: Document, original: Document | None = None) -> Report:
+    def check(self, doc: Document, original: Document | None = None,
+              cancel: threading.Event | None = None) -> Report:
+        """One article (against its original, when given); `cancel`, once set, stops the check at its next
+        checkpoint with `Cancelled` (a server's deadline, a client that left)."""
+        with cancellable(cancel):
+            return self._check(doc, original)
+
+    def _check(self, doc: Document, original: Document | None) -> Report:
         timings: dict[str, float] = {}
 
         def timed(name: str, fn: Callable[..., T], *args: Any) -> T:
+            checkpoint()
             t = time.perf_counter()
             try:
                 return fn(*args)
@@ -123,6 +133,7 @@ class Engine:
         ctx = Context(doc, sentences, self.models, self.settings, lm=lm_out, original=side)
         findings: list[Finding] = []
         for rule in self.rules:
+            checkpoint()
             t = time.perf_counter()
             found = rule.run(ctx)
             timings[f"rule:{rule.id}"] = time.perf_counter() - t
@@ -165,12 +176,13 @@ def load_engine(settings: Settings | None = None, models_factory: ModelsFactory 
 
 
 def check_bytes(engine: Engine, name: str, data: bytes, fmt: str | None = None, *,
-                original: tuple[str, bytes, str | None] | None = None) -> Report:
+                original: tuple[str, bytes, str | None] | None = None,
+                cancel: threading.Event | None = None) -> Report:
     """Bytes already read (by the CLI, the server or a Ray driver) checked as the document `name`, against the
     original article (name, bytes, format) when one is given; bad input on either side is a `CheckerError` with its
     one line, as everywhere, and the English is then not checked at all."""
     source = read_original(*original) if original is not None else None
-    return engine.check(read_document(name, data, fmt), source)
+    return engine.check(read_document(name, data, fmt), source, cancel)
 
 
 def read_original(name: str, data: bytes, fmt: str | None = None) -> Document:

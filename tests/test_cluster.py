@@ -82,6 +82,27 @@ def test_same_reports_as_the_local_engine(ray_local, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_worker_dying_while_loading_does_not_stop_the_run(ray_local, tmp_path):
+    """#28 item 7: one actor killed while it loads its models was the whole run's end; now it is replaced and the
+    run goes on with the actors that are up."""
+    from functools import partial
+
+    from checker.cluster import RayBackend
+    from tests.fakes import dying_once_fake_models
+
+    folder = feed(tmp_path)
+    factory = partial(dying_once_fake_models, str(tmp_path / "died-once"))
+    backend = RayBackend(Settings(), actors=2, models_factory=factory).start()
+    try:
+        batch = run_batch(backend, [str(folder)], ["json"], tmp_path / "ray")
+    finally:
+        backend.close()
+    assert (tmp_path / "died-once").exists()
+    assert len(batch.reports) == 5 and [f.path for f in batch.failures] == [str(folder / "empty.txt")]
+    assert any(n.startswith("1 Ray worker(s) died while loading the models") for n in batch.notes)
+
+
+@pytest.mark.slow
 def test_a_killed_actor_loses_no_file(ray_local, tmp_path):
     from checker.cluster import RayBackend
 

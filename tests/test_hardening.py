@@ -489,3 +489,268 @@ def test_a_warning_above_the_error_threshold_is_refused(fake_cli, tmp_path: Path
     (tmp_path / ".checker.toml").write_text("warning = 0.6\n")
     r = fake_cli.run("check", str(doc), "--threshold", "0.5", "-o", str(tmp_path / "o"))
     assert r.exit_code == 2 and "above the error threshold" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- #28, round 2: token files, links, labels, datelines, the server's edges -------------------------------------
+
+@pytest.mark.parametrize(("make", "says"), [
+    (lambda p: p.symlink_to("/dev/zero"), "not a regular file"),
+    (lambda p: os.mkfifo(p), "not a regular file"),
+    (lambda p: p.write_text("first-line-token-0123456789\nsecond-line-token-0123456789\n"), "on one line"),
+    (lambda p: p.write_text("x" * 5000), "longer than 4096 bytes"),
+    (lambda p: p.write_text("short\n"), "shorter than 16"),
+])
+def test_token_files_that_are_no_token_are_one_line(tmp_path, make, says):
+    """`--token-file /dev/zero` grew to gigabytes, a FIFO hung the start, a two-line file served 401 to all."""
+    path = tmp_path / "token"
+    make(path)
+    proc = subprocess.run([sys.executable, "-m", "checker", "serve", "--port", "0", "--token-file", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and says in one_error_line(proc.stderr)
+
+
+def test_a_token_file_others_can_read_is_said(tmp_path):
+    from checker.cli import read_token
+
+    path = tmp_path / "token"
+    path.write_text("a-long-enough-token-0123456789\n")
+    path.chmod(0o644)
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert read_token(path) == "a-long-enough-token-0123456789"
+        assert "readable by other users" in err.getvalue()
+        path.chmod(0o600)
+        said = len(err.getvalue())
+        assert read_token(path) == "a-long-enough-token-0123456789"
+        assert len(err.getvalue()) == said
+
+
+def test_init_writes_through_no_link_and_out_names_a_dangling_link(tmp_path, fake_cli):
+    target = tmp_path / "elsewhere.toml"
+    link = tmp_path / ".checker.toml"
+    link.symlink_to(target)  # dangling
+    r = run("init", str(link))
+    assert r.exit_code == 2 and "is a link" in r.stderr and not target.exists()
+    target.write_text("# mine\n")
+    r = run("init", str(link), "--force")
+    assert r.exit_code == 2 and target.read_text() == "# mine\n"
+    doc = tmp_path / "a.txt"
+    doc.write_text(STORY)
+    out = tmp_path / "out"
+    out.symlink_to(tmp_path / "gone")
+    r = fake_cli.run("check", str(doc), "-o", str(out))
+    assert r.exit_code == 2 and "does not exist" in r.stderr and "it is a file" not in r.stderr
+
+
+def test_a_labels_row_names_its_missing_article(tmp_path):
+    from checker.errors import CheckerError
+    from checker.evaluate import read_labels
+
+    labels = tmp_path / "x.labels.tsv"
+    labels.write_text("garbled\tstories/gone.txt\t0\t10\n")
+    with pytest.raises(CheckerError, match=r"x.labels.tsv:1: the article stories/gone.txt is not there"):
+        read_labels(labels)
+
+
+def test_a_date_line_without_a_blank_line_is_still_the_dateline():
+    from tests.test_rules import run_rules
+
+    text = ("date 2022-01-30\nThe talks opened on Saturday, 28 January 2022 in Paris. "
+            "Yesterday, on Friday, the envoys arrived.\n")
+    found = [f for f in run_rules(text) if f.rule == "date-mismatch"]
+    assert found and "2022-01-28 is a Friday, not a Saturday" in found[0].message
+
+
+def _server(options=None):
+    from fastapi.testclient import TestClient
+
+    from checker.engine import Engine
+    from checker.server import ServeOptions, create_app
+    from tests.fakes import fake_models
+
+    os.environ.pop("FAKE_LM_SECONDS", None)
+    return TestClient(create_app(lambda: Engine(fake_models()), options or ServeOptions()),
+                      raise_server_exceptions=False)
+
+
+def _ready(c):
+    for _ in range(200):
+        if c.get("/readyz").status_code == 200:
+            return c
+        time.sleep(0.02)
+    raise AssertionError("never ready")
+
+
+def test_server_encodings_charsets_and_many_parts(tmp_path):
+    with _server() as c:
+        _ready(c)
+        gz = c.post("/v1/check", content=b"\x1f\x8b\x08\x00", headers={"Content-Type": "text/plain",
+                                                                    "Content-Encoding": "gzip"})
+        assert gz.status_code == 415 and "Content-Encoding gzip" in gz.json()["error"]
+        assert c.post("/v1/check", content=b"x", headers={"Content-Type": "text/plain",
+                                                          "Content-Encoding": "br2"}).status_code == 415
+        utf16 = STORY.encode("utf-16-le")
+        r = c.post("/v1/check", content=utf16, headers={"Content-Type": "text/plain; charset=utf-16le"})
+        assert r.status_code == 200 and r.json()["sentences"][0]["text"].startswith("The council met")
+        latin = "Caf\u00e9 owners met on Monday. They approved the budget.\n".encode("latin-1")
+        r = c.post("/v1/check", content=latin, headers={"Content-Type": "text/plain; charset=iso-8859-1"})
+        assert r.status_code == 200 and r.json()["sentences"][0]["text"].startswith("Café")
+        assert c.post("/v1/check", content=b"x", headers={"Content-Type": "text/plain; charset=koi8-r"}
+                      ).status_code == 415
+        boundary = "b"
+        body = (f"--{boundary}\r\n\r\n\r\n" * 90_000 + f"--{boundary}--\r\n").encode()  # 810 KB of empty parts
+        t = time.perf_counter()
+        r = c.post("/v1/check", content=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert r.status_code == 400 and "more than 16 parts" in r.json()["error"]
+        assert time.perf_counter() - t < 2.0
+
+
+def test_keep_survives_hostile_upload_names(tmp_path):
+    from checker.server import ServeOptions
+
+    keep = tmp_path / "kept"
+    with _server(ServeOptions(keep=keep)) as c:
+        _ready(c)
+        for name in ("x" * 300 + ".txt", "a\x00b.txt", "../../etc/passwd.txt"):
+            r = c.post("/v1/check", files={"file": (name, STORY.encode(), "text/plain")})
+            assert r.status_code == 200, (name, r.text)
+    kept = [p for p in keep.rglob("*") if p.is_file()]
+    assert len(kept) == 6 and all(p.parent == keep and len(p.name) < 140 and "\x00" not in p.name for p in kept)
+
+
+def test_ninjs_with_a_huge_integer_is_422_not_500():
+    with _server() as c:
+        _ready(c)
+        body = b'{"body_text": "The council met on Monday.", "version": ' + b"9" * 5000 + b"}"
+        r = c.post("/v1/check", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 422 and "malformed JSON" in r.json()["error"]
+
+
+def test_a_stalled_body_is_answered_408_and_a_vanished_client_is_no_error():
+    """An ASGI call with a body that stops arriving (a byte a minute), and one whose client hangs up."""
+    import asyncio
+
+    from checker.server import options as server_options
+
+    async def call(messages, wait):
+        from checker.engine import Engine
+        from checker.server import ServeOptions, create_app
+        from tests.fakes import fake_models
+
+        app = create_app(lambda: Engine(fake_models()), ServeOptions())
+        sent = []
+        queue = list(messages)
+
+        async def receive():
+            if queue:
+                return queue.pop(0)
+            await asyncio.sleep(wait)
+            return {"type": "http.disconnect"}
+
+        async def send(msg):
+            sent.append(msg)
+
+        scope = {"type": "http", "method": "POST", "path": "/v1/check", "raw_path": b"/v1/check", "query_string": b"",
+                 "headers": [(b"content-type", b"text/plain"), (b"host", b"127.0.0.1")], "scheme": "http",
+                 "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "http_version": "1.1", "root_path": "",
+                 "asgi": {"version": "3.0"}}
+        await app(scope, receive, send)
+        return next(m["status"] for m in sent if m["type"] == "http.response.start"), app
+
+    old = server_options.BODY_SECONDS
+    try:
+        import checker.server.middleware as mw
+        mw.BODY_SECONDS = 0.2
+        status, _ = asyncio.run(call([{"type": "http.request", "body": b"The talks", "more_body": True}], 5))
+        assert status == 408
+        status, app = asyncio.run(call([{"type": "http.request", "body": b"The talks", "more_body": True}], 0.01))
+        assert status == 499
+        metrics = app.service.metrics.registry
+        assert metrics.get_sample_value("checker_http_requests_total", {"route": "/v1/check", "status": "499"}) == 1
+    finally:
+        mw.BODY_SECONDS = old
+
+
+def _paths(node, prefix=()):
+    """Every path to a value in a JSON tree."""
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node[:5]):
+            yield from _paths(v, (*prefix, i))
+
+
+ODD_VALUES = [None, True, False, 0, -1, 2 ** 63, -(10 ** 40), 1e308, -0.5, "", "x", "\u202e\x00<script>", "9" * 50,
+              [], [None], [[1, 2]], {}, {"a": 1}, "../../etc/passwd", "index", 3.5]
+
+
+def test_fuzz_report_json_through_render(fake_cli, tmp_path):
+    """Random types and values at random places of a real report: every mutated report is rendered or refused
+    in one line (exit 0, 1 or 2), never a traceback, and nothing lands outside -o."""
+    import copy
+    import random
+
+    good = _report_json(fake_cli, tmp_path)
+    paths = [p for p in _paths(good) if p]
+    rng = random.Random(28)
+    folder = tmp_path / "fuzz"
+    folder.mkdir()
+    for k in range(120):
+        data = copy.deepcopy(good)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            path = rng.choice(paths)
+            node = data
+            try:
+                for key in path[:-1]:
+                    node = node[key]
+                node[path[-1]] = copy.deepcopy(rng.choice(ODD_VALUES))
+            except (KeyError, IndexError, TypeError):
+                continue
+        (folder / f"r{k:03d}.json").write_text(json.dumps(data))
+    out = tmp_path / "deep" / "out"
+    before = {p for p in tmp_path.rglob("*")}
+    r = fake_cli.run("render", *sorted(str(p) for p in folder.glob("*.json")), "-f", "html", "-f", "json",
+                     "-f", "sarif", "-o", str(out), "--fail-on", "never")
+    assert r.exit_code in (0, 1, 2), r.output
+    assert "Traceback" not in r.output + r.stderr
+    assert (out / "index.html").exists()
+    new = {p for p in tmp_path.rglob("*")} - before
+    assert all(p == tmp_path / "deep" or out in (p, *p.parents) for p in new), sorted(map(str, new))[:5]
+
+
+def test_fuzz_multipart_bodies_through_the_server():
+    """Random multipart bodies (boundaries, headers, truncations, junk bytes) to /v1/check and /v2/check:
+    every answer is 2xx or 4xx, never a 500."""
+    import random
+
+    rng = random.Random(28)
+    with _server() as c:
+        _ready(c)
+        statuses = []
+        for _ in range(150):
+            boundary = rng.choice(["b", "----WebKitFormBoundaryX", "a" * 70, "", "\u00e9", "x y"])
+            parts = []
+            for _ in range(rng.randint(0, 5)):
+                name = rng.choice(["file", "source", "text", "language", "data", "", "fi\"le", "x" * 200])
+                header = rng.choice([f'Content-Disposition: form-data; name="{name}"',
+                                     f'Content-Disposition: form-data; name="{name}"; filename="a.txt"',
+                                     "Content-Type: text/plain", "", "Content-Disposition: garbage;;;"])
+                payload = rng.choice([STORY.encode(), b"", bytes(rng.randrange(256) for _ in range(40)),
+                                      b"\xff\xfe\x00", "Caf\u00e9".encode("latin-1"), b"--" + boundary.encode()])
+                parts.append(f"--{boundary}\r\n{header}\r\n\r\n".encode("utf-8", "replace") + payload + b"\r\n")
+            body = b"".join(parts) + (f"--{boundary}--\r\n".encode() if rng.random() < 0.7 else b"")
+            if rng.random() < 0.3:
+                body = body[:rng.randrange(len(body) + 1)]
+            ctype = rng.choice([f"multipart/form-data; boundary={boundary}", "multipart/form-data",
+                                f"multipart/form-data; boundary=\"{boundary}\"; charset=utf-16",
+                                "application/x-www-form-urlencoded"])
+            path = rng.choice(["/v1/check", "/v2/check"])
+            headers = {"Content-Type": ctype.encode("utf-8")}  # raw bytes: a header httpx would refuse to encode
+            statuses.append(c.post(path, content=body, headers=headers).status_code)
+        assert all(s < 500 for s in statuses), sorted(set(statuses))
+        assert {200, 400} <= set(statuses) or 422 in statuses

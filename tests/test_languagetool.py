@@ -29,9 +29,9 @@ class CountingEngine(Engine):
 
     checks = 0
 
-    def check(self, doc, original=None):
+    def check(self, doc, original=None, cancel=None):
         CountingEngine.checks += 1
-        return super().check(doc, original)
+        return super().check(doc, original, cancel)
 
 
 def client(options: ServeOptions | None = None, base_url: str = "http://testserver") -> TestClient:

@@ -100,7 +100,7 @@ def test_format_query_overrides_and_fail_on(api):
 @pytest.mark.parametrize(("body", "ctype", "status", "message"), [
     (b"x", "image/png", 415, "unsupported Content-Type image/png"),
     (b"x", "", 415, "no Content-Type"),
-    (b"x", "text/plain; charset=latin-1", 415, "charset latin-1 is not supported"),
+    (b"x", "text/plain; charset=koi8-r", 415, "charset koi8-r is not supported"),
     (b"   \n", "text/plain", 422, "empty input: nothing to check"),
     (b"\x00\x01binary", "text/plain", 422, "binary file (NUL bytes): not text"),
     (b"caf\xe9 au lait", "text/plain", 422, "not UTF-8 text: invalid byte 0xe9 at offset 3"),
@@ -299,3 +299,18 @@ def test_head_answers_like_get_on_every_read_route(api):
         assert head.headers["content-type"] == got.headers["content-type"]
     assert api.head("/nope").status_code == 404
     assert api.head("/v1/reports/unknown.json").status_code == api.get("/v1/reports/unknown.json").status_code
+
+
+def test_a_timed_out_check_frees_its_worker():
+    """#28 item 3: with one worker, a check past its deadline (504) stops at its next checkpoint, so the next
+    request is served instead of waiting for work nobody will read."""
+    with client(ServeOptions(workers=1, queue=2, timeout=0.5), seconds=3.0) as c:
+        ready(c)
+        t = time.perf_counter()
+        first = c.post("/v1/check", content=b"A sentence here.", headers={"Content-Type": "text/plain"})
+        assert first.status_code == 504
+        os.environ["FAKE_LM_SECONDS"] = "0"
+        second = c.post("/v1/check", content=b"Another sentence here.", headers={"Content-Type": "text/plain"})
+        assert second.status_code == 200, second.text
+        assert time.perf_counter() - t < 2.0  # not the 3 s the abandoned check would have cost
+        assert c.app.service.pool.admitted == 0

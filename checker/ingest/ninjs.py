@@ -19,6 +19,8 @@ def read_ninjs(data: bytes, path: str) -> Document:
         raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise InputError("JSON too deeply nested: not a ninjs item") from None
+    except ValueError as exc:  # an integer past Python's digit limit (4,300 digits)
+        raise InputError(f"malformed JSON: {str(exc).split(';')[0]}") from None
     if not isinstance(item, dict) or not ({"body_html", "body_text"} & set(item)):
         raise InputError("not a ninjs item (no body_html or body_text)")
     located = item.get("located")

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from checker import __version__
 from checker.engine import Engine, check_bytes
@@ -30,14 +31,14 @@ from checker.errors import CheckerError
 from checker.findings import FailOn, Report
 from checker.ingest import DEFAULT_FORMAT, READERS, suffixes
 from checker.limits import too_large
-from checker.outputs import prepare_folder, write_report
+from checker.outputs import prepare_folder, safe_part, write_report
 from checker.render import RENDERERS, plain
 from checker.render.html import inline, source_hash
 from checker.render.safe import printable
 from checker.server.http_input import accepted_media_types, document_from
 from checker.server.languagetool import add_routes as add_languagetool_routes
 from checker.server.middleware import Edge, TooLarge, error_response
-from checker.server.options import ApiError, ServeOptions
+from checker.server.options import BODY_SECONDS, ApiError, ServeOptions, Stalled
 from checker.server.service import Service
 from checker.signature import short_signature
 
@@ -112,6 +113,15 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
             where = " ".join(str(x) for x in e.get("loc", ()) if x not in ("query", "body"))
             parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid"))
         return error_response(422, "; ".join(parts).replace("\n", " "))
+
+    @app.exception_handler(Stalled)
+    async def stalled(_: Request, exc: Stalled) -> JSONResponse:
+        return error_response(408, f"the request body stopped arriving for {BODY_SECONDS:g} s")
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_: Request, exc: ClientDisconnect) -> Response:
+        # the client hung up mid-upload: nothing to answer, nothing to log; counted as nginx's 499
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def internal(_: Request, exc: Exception) -> JSONResponse:
@@ -202,28 +212,27 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
                     = None,
                     ) -> Response:
         t0 = time.monotonic()
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise ApiError(415, f"Content-Encoding {printable(encoding)[:40]} is not supported: send the body "
+                                "uncompressed")
         body = await request.body()
-        (name, data, fmt), original = document_from(body, request.headers.get("content-type", ""),
-                                                    format.value if format else None, options.max_bytes,
-                                                    source_format.value if source_format else None)
+        # parsing a multipart body is CPU work: off the event loop, so /healthz and other requests stay answered
+        (name, data, fmt), original = await asyncio.to_thread(
+            document_from, body, request.headers.get("content-type", ""), format.value if format else None,
+            options.max_bytes, source_format.value if source_format else None)
         engine = service.engine
         if engine is None:
             raise ApiError(503, service.error or "models are loading; retry shortly", {"Retry-After": "5"})
 
-        def work() -> Report:
-            return check_bytes(engine, name, data, fmt, original=original)
-
-        fut = service.pool.submit(work)
         try:
-            rep = await asyncio.wait_for(asyncio.wrap_future(fut), max(0.001, options.timeout - (time.monotonic()
-                                                                                                 - t0)))
-        except TimeoutError:
-            raise ApiError(504, f"timed out after {options.timeout:g} s (the server's --timeout)") from None
+            rep = await service.run(lambda cancel: check_bytes(engine, name, data, fmt, original=original,
+                                                               cancel=cancel), t0, request.is_disconnected)
         except CheckerError as exc:
             raise ApiError(422, str(exc)) from None
         rid = service.remember(rep)
         if options.keep:
-            await asyncio.to_thread(_keep, rep, rid, options.keep)
+            await asyncio.to_thread(_keep, rep, rid, options.keep, service.announce)
         return rendered(rep, output.value, rid, fail_on.value if fail_on else options.fail_on)
 
     @app.get("/v1/reports/{rid}.{ext}", summary="A recent report again, in any format (kept in memory only)")
@@ -246,6 +255,12 @@ def create_app(make_engine: Callable[[], Engine], options: ServeOptions | None =
     return Edge(app, service)
 
 
-def _keep(rep: Report, rid: str, folder: Path) -> None:
-    named = replace(rep, output_stem=f"{time.strftime('%Y%m%dT%H%M%S')}-{rid[:8]}-{rep.stem}")
-    write_report(named, ["json", "html"], folder)
+def _keep(rep: Report, rid: str, folder: Path, announce: Callable[[str], None]) -> None:
+    """The report on disk under a name we make (the upload's name is untrusted: a NUL, a path, 300 characters);
+    a failed write is said on the console and never costs the client its answer."""
+    upload = safe_part(rep.stem.replace("/", "_"))[:80] or "upload"
+    named = replace(rep, output_stem=f"{time.strftime('%Y%m%dT%H%M%S')}-{rid[:8]}-{upload}")
+    try:
+        write_report(named, ["json", "html"], folder)
+    except (OSError, CheckerError) as exc:
+        announce(f"checker: could not keep report {rid[:8]}: {printable(str(exc))[:200]}")

@@ -13,6 +13,7 @@ from checker.render.safe import printable
 from checker.server.options import ApiError
 
 MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around an uploaded file
+MAX_PARTS = 16  # an upload has one or two; 90,000 empty parts are a way to hold the parser, not an upload
 
 
 def accepted_media_types() -> list[str]:
@@ -36,6 +37,9 @@ FIELDS = ("file", "source")  # the article, and its original for a source-aware 
 def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
     """The `file` part (and the `source` part, when sent) of a multipart/form-data body, parsed in memory (never
     spooled to disk), each as (file name, bytes)."""
+    if body.count(b"\r\n--") > MAX_PARTS + 1:
+        raise ApiError(400, f"multipart body with more than {MAX_PARTS} parts: send the article as 'file' (and "
+                            "its original as 'source')")
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
     if not msg.is_multipart():
@@ -69,6 +73,23 @@ def multipart_fields(body: bytes, content_type: str, limit: int) -> dict[str, st
     return out
 
 
+CHARSETS = ("utf-8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "iso-8859-1", "latin-1", "windows-1252")
+
+
+def as_utf8(body: bytes, charset: str | None) -> bytes:
+    """The body in UTF-8, decoded from the charset its Content-Type declares (a declared UTF-16 or Latin-1 body
+    was read as UTF-8 before, then refused as binary or read wrongly)."""
+    name = (charset or "utf-8").strip().lower()
+    if name in ("utf-8", "utf8", "us-ascii", "ascii"):
+        return body
+    if name not in CHARSETS:
+        raise ApiError(415, f"charset {printable(name)} is not supported: send UTF-8 (or {', '.join(CHARSETS[1:])})")
+    try:
+        return body.decode(name).removeprefix("\ufeff").encode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(422, f"the body is not valid {name} text, as its Content-Type says") from None
+
+
 Named = tuple[str, bytes, str]  # name, bytes, input format
 
 
@@ -89,11 +110,8 @@ def document_from(body: bytes, content_type: str, fmt: str | None, max_bytes: in
                 raise ApiError(413, "source: " + too_large(max_bytes, "the server's --max-bytes"))
             original = (sname, sdata, source_format or detect_format(sname, sdata))
     elif named or kind in GENERIC_XML:
-        charset = params.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8", "us-ascii", "utf-16"):
-            raise ApiError(415, f"charset {printable(charset)} is not supported: send UTF-8")
         suffixes = READERS[named].suffixes if named else ()
-        name, data = "request" + (suffixes[0] if suffixes else ".xml"), body
+        name, data = "request" + (suffixes[0] if suffixes else ".xml"), as_utf8(body, params.get("charset"))
     elif not kind:
         raise ApiError(415, f"no Content-Type: send {', '.join(accepted_media_types())} or multipart/form-data "
                             "with a 'file'")

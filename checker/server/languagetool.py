@@ -25,7 +25,7 @@ from checker.errors import CheckerError
 from checker.findings import Report
 from checker.ingest import Document
 from checker.server.http_input import media_type, multipart_fields
-from checker.server.options import ApiError, TooLarge
+from checker.server.options import BODY_SECONDS, ApiError, Stalled, TooLarge
 from checker.server.service import Service
 
 MAX_FIELDS = 64  # form fields in one request (LanguageTool clients send about ten)
@@ -75,9 +75,11 @@ def add_routes(app: FastAPI, service: Service) -> None:
         except TooLarge:
             raise lt.ProtocolError(413, f"Your request exceeds this server's limit ({options.max_bytes:,} bytes of "
                                         "text)") from None
-        return fields(body, request.headers.get("content-type", ""), request.url.query)
+        except Stalled:
+            raise lt.ProtocolError(408, f"the request body stopped arriving for {BODY_SECONDS:g} s") from None
+        return await asyncio.to_thread(fields, body, request.headers.get("content-type", ""), request.url.query)
 
-    async def checked(text: str) -> Report:
+    async def checked(request: Request, text: str) -> Report:
         engine = service.engine
         if engine is None:
             raise ApiError(503, service.error or "models are loading; retry shortly", {"Retry-After": "5"})
@@ -85,14 +87,9 @@ def add_routes(app: FastAPI, service: Service) -> None:
         cached = service.answers.get(key)
         if cached is not None:
             return cached
-        t0 = time.monotonic()
         doc = Document(text=text, path="languagetool.txt", sha256=key[0], format="text")
-        fut = service.pool.submit(lambda: engine.check(doc))
-        try:
-            report = await asyncio.wait_for(asyncio.wrap_future(fut), max(0.001, options.timeout
-                                                                           - (time.monotonic() - t0)))
-        except TimeoutError:
-            raise ApiError(504, f"Checking took longer than {options.timeout:g} s, this server's limit") from None
+        report = await service.run(lambda cancel: engine.check(doc, cancel=cancel), time.monotonic(),
+                                   request.is_disconnected)
         service.remember_answer(key, report)
         return report
 
@@ -133,7 +130,7 @@ def add_routes(app: FastAPI, service: Service) -> None:
             plain, incomplete = cut(plain, options.max_bytes), True
         if not plain.strip():
             return JSONResponse(lt.answer(None, text, language))
-        report = await checked(plain)
+        report = await checked(request, plain)
         return JSONResponse(lt.answer(report, text, language, incomplete=incomplete, **filters(params)))
 
     @protocol

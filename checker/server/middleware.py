@@ -3,6 +3,7 @@ them, and sets the headers every answer carries."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,7 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from checker.limits import too_large
 from checker.server.http_input import MULTIPART_SLACK
-from checker.server.options import ServeOptions, TooLarge, is_loopback
+from checker.server.options import BODY_SECONDS, ServeOptions, Stalled, TooLarge, is_loopback
 from checker.server.service import Service
 
 ROUTES = ("/", "/healthz", "/readyz", "/metrics", "/v1/check", "/openapi.json", "/static/app.js",
@@ -124,12 +125,18 @@ class Edge:
                                   ) if length.isdigit() else answer(lt, 400, "malformed Content-Length")
                 await response(scope, receive, send_with_headers)
                 return
-            seen = [0]
+            seen, reading = [0], [True]
 
             async def limited() -> dict[str, Any]:
-                msg = await receive()
+                if not reading[0]:
+                    return await receive()
+                try:
+                    msg = await asyncio.wait_for(receive(), BODY_SECONDS)
+                except TimeoutError:
+                    raise Stalled from None
                 if msg["type"] == "http.request":
                     seen[0] += len(msg.get("body", b""))
+                    reading[0] = bool(msg.get("more_body"))
                     if seen[0] > limit:
                         raise TooLarge
                 return msg

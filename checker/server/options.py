@@ -39,6 +39,13 @@ class TooLarge(Exception):
     """A body grew past the limit while it was being read (the app answers 413)."""
 
 
+class Stalled(Exception):
+    """A body stopped arriving (the app answers 408): a client that sends a byte a minute holds a connection."""
+
+
+BODY_SECONDS = 30.0  # the longest wait for the next piece of a request body
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

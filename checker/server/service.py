@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.requests import ClientDisconnect
 
 from checker.engine import Engine
 from checker.errors import CheckerError
 from checker.findings import Report
-from checker.server.options import ServeOptions
+from checker.server.options import ApiError, ServeOptions
 from checker.server.pool import Pool
 from checker.signature import short_signature
 
+POLL_SECONDS = 0.5  # how often a waiting request looks whether its client is still there
 REMEMBERED = 32  # recent reports kept in memory for the page's downloads (never on disk)
 ANSWERS = 64  # reports of texts LanguageTool clients sent, kept for their repeats (each text ≤ --max-bytes)
 
@@ -75,6 +78,28 @@ class Service:
 
         self.loader = threading.Thread(target=load, name="checker-load", daemon=True)
         self.loader.start()
+
+    async def run(self, work: Callable[[threading.Event], Report], t0: float,
+                  disconnected: Callable[[], Awaitable[bool]]) -> Report:
+        """A check on the pool, answered within the deadline (from `t0`), abandoned for real when the deadline
+        passes (504) or the client leaves: the worker stops at its next checkpoint and frees its slot."""
+        cancel = threading.Event()
+        fut = asyncio.wrap_future(self.pool.submit(lambda: work(cancel)))
+        deadline = t0 + self.options.timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ApiError(504, f"timed out after {self.options.timeout:g} s (the server's --timeout)")
+                done, _ = await asyncio.wait({fut}, timeout=min(left, POLL_SECONDS))
+                if done:
+                    return fut.result()
+                if await disconnected():
+                    raise ClientDisconnect
+        finally:
+            if not fut.done():
+                cancel.set()
+                fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no "never retrieved"
 
     def signature_key(self) -> str:
         """The loaded engine's signature, short: a cached answer holds only for the models and settings that made
