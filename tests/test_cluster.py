@@ -127,6 +127,18 @@ def test_a_killed_actor_loses_no_file(ray_local, tmp_path):
     assert batch.notes and batch.notes[0].startswith("1 Ray worker(s) died during the run")
 
 
+def test_the_ray_extra_brings_the_client_for_ray_addresses():
+    """#28 item 7: `--address ray://HOST:PORT` failed with "Ray Client requires pip package ray[client]" after the
+    documented `pip install 'checker[ray]'`: the extra now names the client, and it imports (grpcio) here."""
+    import tomllib
+
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["ray"]
+    assert any(dep.startswith("ray[client]") for dep in extra)
+    from ray.util.client import ray as client  # raises without grpcio, as `ray.init("ray://…")` did
+
+    assert client is not None
+
+
 def test_cli_without_ray_says_how_to_install(tmp_path):
     poisoned = tmp_path / "site"
     (poisoned / "ray").mkdir(parents=True)
