@@ -129,7 +129,7 @@ class Utf16:
         return pos + bisect.bisect_left(self.wide, pos)
 
 
-def replacements(report: Report, finding_data: dict[str, Any], written: str) -> list[dict[str, str]]:
+def replacements(finding_data: dict[str, Any], written: str) -> list[dict[str, str]]:
     """What a client may offer to write instead: name-suspect's proposal, the other spelling of a name variant."""
     out = []
     if isinstance(finding_data.get("suggestion"), str):
@@ -157,7 +157,7 @@ def matches(report: Report, text: Text, *, enabled: frozenset[str] = frozenset()
         cat_id, cat_name = CATEGORIES.get(info.category, ("MISC", "Miscellaneous"))
         out.append({
             "message": f.full_message(), "shortMessage": info.label,
-            "replacements": replacements(report, f.data, written),
+            "replacements": replacements(f.data, written),
             "offset": units(start), "length": units(end) - units(start),
             "context": {"text": text.original[lo:hi], "offset": ctx_units(start - lo),
                         "length": ctx_units(end - lo) - ctx_units(start - lo)},

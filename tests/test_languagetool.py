@@ -260,6 +260,13 @@ def test_a_loopback_server_answers_only_its_own_names_and_pages():
                                                                   "Origin": "http://127.0.0.1:8080"})
         assert same.status_code == 200 and "access-control-allow-origin" not in same.headers
         assert c.get("/healthz", headers={"Host": "localhost:8080"}).status_code == 200
+    # behind a proxy that ends TLS: the editors' page is https://<public name>, the server sees http and that Host
+    with client(ServeOptions(bind="127.0.0.1", allow_hosts=("checker.example",)),
+                base_url="http://checker.example") as c:
+        ready(c)
+        own = c.post("/v1/check", content=b"Text here.", headers={"Content-Type": "text/plain",
+                                                                 "Origin": "https://checker.example"})
+        assert own.status_code == 200
 
 
 def test_allowed_origins_get_cors_and_preflight():

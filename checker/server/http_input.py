@@ -34,10 +34,19 @@ def media_type(value: str) -> tuple[str, dict[str, str]]:
 FIELDS = ("file", "source")  # the article, and its original for a source-aware check
 
 
+def parts_in(body: bytes, content_type: str) -> int:
+    """How many parts a multipart body holds, counted by its boundary before anything is parsed."""
+    boundary = media_type(content_type)[1].get("boundary", "")
+    if not boundary:
+        return 0
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
+    return max(0, body.count(b"\n" + delimiter) + body.startswith(delimiter) - 1)
+
+
 def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
     """The `file` part (and the `source` part, when sent) of a multipart/form-data body, parsed in memory (never
     spooled to disk), each as (file name, bytes)."""
-    if body.count(b"\r\n--") > MAX_PARTS + 1:
+    if parts_in(body, content_type) > MAX_PARTS:
         raise ApiError(400, f"multipart body with more than {MAX_PARTS} parts: send the article as 'file' (and "
                             "its original as 'source')")
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
@@ -59,7 +68,7 @@ def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
 def multipart_fields(body: bytes, content_type: str, limit: int) -> dict[str, str]:
     """Every field of a multipart/form-data body as text (LanguageTool clients that send a browser's FormData);
     more than `limit` fields is refused rather than parsed."""
-    if body.count(b"\r\n--") > limit + 1:
+    if parts_in(body, content_type) > limit:
         raise ValueError(f"more than {limit} fields")
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)

@@ -49,7 +49,7 @@ def host_name(host: str) -> str:
     return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
 
 
-def refused(options: ServeOptions, headers: dict[bytes, bytes], scheme: str) -> str:
+def refused(options: ServeOptions, headers: dict[bytes, bytes]) -> str:
     """Why a request may not be served (empty: it may). A page on another site can make a browser send a
     request to a server on the editor's machine (a form, a no-cors fetch), and DNS rebinding can make it look
     same-site: a loopback server answers only its own names, and a page only when it is its own or allowed."""
@@ -63,7 +63,9 @@ def refused(options: ServeOptions, headers: dict[bytes, bytes], scheme: str) -> 
         if (allowed or is_loopback(options.bind)) and host_name(host) not in allowed:
             return f"Host {host_name(host)[:100]!r} is not this server's (allow it with --allow-host)"
     origin = headers.get(b"origin", b"").decode("latin-1")
-    if origin and origin.lower() != f"{scheme}://{host}".lower() and not cors_allowed(options, origin):
+    # the server's own page: its origin names this Host (http here, https behind a TLS-ending proxy)
+    own = origin.lower().removeprefix("https://").removeprefix("http://") == host.lower() and "://" in origin
+    if origin and not own and not cors_allowed(options, origin):
         return f"requests from the page at {origin[:100]!r} are not allowed (allow it with --allow-origin)"
     return ""
 
@@ -109,7 +111,7 @@ class Edge:
             await send(msg)
 
         try:
-            why = refused(options, request_headers, scope.get("scheme", "http"))
+            why = refused(options, request_headers)
             if why:
                 await answer(lt, 403, why)(scope, receive, send_with_headers)
                 return
