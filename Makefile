@@ -90,3 +90,5 @@ clean:
 eval-source: setup
 	$(BIN)/python -m checker_dev.extract --sets news --splits calib dev
 	$(BIN)/python -m checker_dev.source_eval
+	$(BIN)/python -m checker_dev.name_source_eval
+	$(BIN)/python -m checker_dev.name_source_eval --planted

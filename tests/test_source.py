@@ -171,6 +171,58 @@ def test_alignment_reordered_paragraphs():
                                   ([6], [6]), ([7], [7])])
 
 
+# -- names --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("english", "source", "lang", "expected"), [
+    ("The sports assistant Lin Xiaozake crossed the stage.", "体育助理林小宰走上舞台。", "zh",
+     [("Xiaozake", "Xiaozai")]),
+    ("Cui Ainin said the number rose.", "崔爱民表示，数量急剧增加。", "zh", [("Ainin", "Aimin")]),
+    ("Ukrainian Foreign Minister Dmitro Kuleva urged the West.",
+     "Министр иностранных дел Украины Дмитрий Кулеба призвал Запад.", "ru", [("Kuleva", "Kuleba")]),
+    ("Foreign Minister Annalena Baerbok will travel.", "Außenministerin Annalena Baerbock wird reisen.", "de",
+     [("Baerbok", "Baerbock")]),
+])
+def test_source_name_finds_a_name_the_original_has_in_another_form(english, source, lang, expected):
+    from checker.bitext.names import mismatches
+
+    found = mismatches(english, source, lang)
+    assert [(m.written, m.expected) for m in found] == expected
+    assert all(english[m.start:m.end] == m.written for m in found)
+
+
+@pytest.mark.parametrize(("english", "source", "lang", "why"), [
+    ("The sports assistant Lin Xiaozai crossed the stage.", "体育助理林小宰走上舞台。", "zh", "the pinyin, as written"),
+    ("As Chinese President Xi Jinping said, green waters are gold.", "像中国国家主席习近平所说，绿水青山就是金山银山。",
+     "zh", "席 of 主席 is no surname: 近平 is in the source"),
+    ("Chairman of the ERB Yu Pang-chun said the courses are free.", "雇员再培训局主席余鹏春表示，所有课程学费全免。",
+     "zh", "Hong Kong's romanisation, hyphenated"),
+    ("Ms. Ruan Jinyin emphasized that unity matters.", "阮氏金银强调，团结很重要。", "zh",
+     "a Vietnamese name in characters"),
+    ("Lin Zhengyue'e attended the reception.", "林郑月娥出席招待会。", "zh", "a married name with both surnames"),
+    ("Foreign Minister Wang Yi met Kuleba in Beijing.", "外交部长王毅在北京会见库列巴。", "zh",
+     "a foreign name in characters is not checked"),
+    ("Officials in Kiev agreed with Chancellor Scholz.", "Beamte in Kiew stimmten Bundeskanzler Scholz zu.", "de",
+     "one place's two names"),
+    ("President Zelenskiy spoke to Macron.", "Le président Zelensky a parlé à Macron.", "fr",
+     "a transliteration's ending, not a consonant"),
+])
+def test_source_name_stays_quiet_on_renderings_that_are_right(english, source, lang, why):
+    from checker.bitext.names import mismatches
+
+    assert mismatches(english, source, lang) == [], why
+
+
+def test_source_name_through_the_engine(fakes):
+    english = ENGLISH.replace("The mayor thanked", "Mayor Kovalczyk thanked")
+    original = ORIGINAL.replace("The mayor thanked", "Mayor Kowalczyk thanked")
+    report = source_check(fakes, english=english, original=original)
+    names = [f for f in report.findings if f.rule == "source-name"]
+    assert len(names) == 1 and report.text[names[0].start:names[0].end] == "Kovalczyk"
+    assert names[0].data["suggestion"] == "Kowalczyk" and "Mayor Kowalczyk" in names[0].source_text
+    assert not [f for f in source_check(fakes, english=original.replace("1,400", "1,200"), original=original).findings
+                if f.rule == "source-name"]
+
+
 # -- the engine, rules and outputs (fakes) ------------------------------------------------------------------------
 
 def source_check(fakes, english: str = ENGLISH, original: str = ORIGINAL, **kw) -> Report:
@@ -207,7 +259,8 @@ def test_english_only_check_never_loads_the_encoder(fakes):
 
 
 def test_family_switch_turns_source_checks_off(fakes):
-    off = Settings(disabled=frozenset({"source-number", "source-omission", "source-addition", "source-meaning"}))
+    off = Settings(disabled=frozenset({"source-number", "source-omission", "source-addition", "source-meaning",
+                                       "source-name"}))
     report = source_check(fakes, settings=off)
     assert report.original is None and not [f for f in report.findings if f.rule.startswith("source-")]
 

@@ -16,6 +16,7 @@ from checker.rules import overlong as _overlong
 from checker.rules import self_reference as _self_reference
 from checker.rules import source_coverage as _source_coverage
 from checker.rules import source_meaning as _source_meaning
+from checker.rules import source_name as _source_name
 from checker.rules import source_number as _source_number
 from checker.rules.base import (
     INFOS,
@@ -34,4 +35,4 @@ from checker.rules.base import (
 __all__ = ["INFOS", "RULES", "Context", "Rule", "RuleInfo", "RuleOption", "all_rules", "register", "rule_ids",
            "rule_info", "validate"]
 _RULE_MODULES = (_contradiction, _date_mismatch, _garbled, _name_suspect, _name_variant, _number_mismatch, _overlong,
-                 _self_reference, _source_coverage, _source_meaning, _source_number)
+                 _self_reference, _source_coverage, _source_meaning, _source_name, _source_number)
