@@ -40,7 +40,7 @@ from checker_dev.sourcedata import BiArticle, articles
 CACHE = Path.home() / ".cache" / "checker" / "source-features"
 MODEL = REPO_MODELS / "adequacy" / "adequacy-lr.json"
 MAX_ARTICLES = {"train": 700, "calib": 10_000, "dev": 10_000}  # translations with LM features (train: a sample)
-SOURCE_RULES = ("source-number", "source-omission", "source-addition", "source-meaning")
+SOURCE_RULES = ("source-number", "source-name", "source-omission", "source-addition", "source-meaning")
 CLEAN_BUDGET = 0.04  # source-meaning's warning point: at most this share of clean calib segments
 
 
