@@ -3,8 +3,8 @@ name by its spelling, a Cyrillic one by transliteration (`anyascii`).
 
 Only confident mismatches: an English name that the original plainly has in another form. For Chinese, a name
 the English gives as surname + given name ("Lin Xiaozake") whose surname character is in the source sentence and
-whose given name is not the pinyin of the one or two characters after it, while one of those readings is close
-("Xiaozai", from 林小宰). For other scripts, a rare capitalised English word that the source does not have but
+whose given name is not the pinyin of the one to three characters after it, while one of those readings is close
+("Xiaozai", from 林小宰) and no other run of the source reads it. For other scripts, a rare capitalised English word that the source does not have but
 spells nearly the same ("Kuleva" where the source says Кулеба, read "Kuleba"), and that is not one place's two
 names (Kiev / Kiew).
 """
@@ -112,12 +112,6 @@ def _appears(reading: str, source: str) -> bool:
     """Some run of one to three characters of the source reads `reading`."""
     return any(reading in _spellings(source[i:i + n]) for i in range(len(source)) for n in (1, 2, 3)
                if "\u4e00" <= source[i] <= "\u9fff")
-
-
-def _is_pinyin(word: str) -> bool:
-    from checker.pinyin import is_pinyin  # noqa: PLC0415 - pypinyin's table: only for a Chinese original
-
-    return is_pinyin(word)
 
 
 def _fold(word: str) -> str:
