@@ -2,11 +2,11 @@
 name by its spelling, a Cyrillic one by transliteration (`anyascii`).
 
 Only confident mismatches: an English name that the original plainly has in another form. For Chinese, a name
-the English gives as surname + given name ("Lin Xiaozake") whose surname character is in the source sentence and
-whose given name is not the pinyin of the one to three characters after it, while one of those readings is close
-("Xiaozai", from 林小宰) and no other run of the source reads it. For other scripts, a rare capitalised English word that the source does not have but
-spells nearly the same ("Kuleva" where the source says Кулеба, read "Kuleba"), and that is not one place's two
-names (Kiev / Kiew).
+the English gives as surname + given name ("Lin Xiaozake") whose surname character is in the source sentence,
+whose given name is not the pinyin of the one to three characters after it while one of those readings is close
+("Xiaozai", from 林小宰), and which no other run of the source reads. For other scripts, a rare capitalised English
+word that the source does not have but spells nearly the same ("Kuleva" where the source says Кулеба, read
+"Kuleba"), and that is not one place's two names (Kiev / Kiew).
 """
 
 from __future__ import annotations
