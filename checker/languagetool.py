@@ -17,6 +17,7 @@ from typing import Any
 
 from checker import __version__
 from checker.findings import Report
+from checker.ingest.base import SURROGATE
 from checker.rules.base import rule_info
 
 # English only: the LM, the garble model and the NLI model read English (the original, in a source-aware check,
@@ -85,7 +86,7 @@ def request_text(params: dict[str, str]) -> Text:
     if "text" in params and "data" in params:
         raise ProtocolError(400, "Set only 'text' or 'data' parameter, not both")
     if "text" in params:
-        return Text(params["text"], params["text"], [(0, 0, len(params["text"]))])
+        return checked(Text(params["text"], params["text"], [(0, 0, len(params["text"]))]))
     if "data" not in params:
         raise ProtocolError(400, "Missing 'text' or 'data' parameter")
     try:
@@ -97,7 +98,7 @@ def request_text(params: dict[str, str]) -> Text:
     if "text" in data:
         if not isinstance(data["text"], str):
             raise ProtocolError(400, "'text' in 'data' must be a string")
-        return Text(data["text"], data["text"], [(0, 0, len(data["text"]))])
+        return checked(Text(data["text"], data["text"], [(0, 0, len(data["text"]))]))
     parts = data["annotation"]
     if not isinstance(parts, list):
         raise ProtocolError(400, "'annotation' in 'data' must be a list")
@@ -116,7 +117,16 @@ def request_text(params: dict[str, str]) -> Text:
         elif shown:
             runs.append((p, o, 0))  # "\n\n" for a </p>: its characters all point at the markup's start
         o, p = o + len(piece), p + len(shown)
-    return Text("".join(original), "".join(plain), runs)
+    return checked(Text("".join(original), "".join(plain), runs))
+
+
+def checked(text: Text) -> Text:
+    """A text the checker can read: JSON's "\\ud800" escapes make strings no UTF-8 holds."""
+    bad = SURROGATE.search(text.plain)
+    if bad:
+        raise ProtocolError(400, f"the text holds an unpaired surrogate (U+{ord(bad.group()):04X}) at "
+                                 f"{bad.start()}: not Unicode text")
+    return text
 
 
 class Utf16:

@@ -85,6 +85,8 @@ def test_offsets_are_utf16_code_units():
     ({"data": "{not json", "language": "en"}, 400, "Could not parse JSON"),
     ({"data": json.dumps({"annotation": [{"text": 3}]}), "language": "en"}, 400, "must be strings"),
     ({"data": json.dumps({"annotation": [{}]}), "language": "en"}, 400, "either 'text' or 'markup'"),
+    ({"data": '{"text": "a\\ud800b said."}', "language": "en"}, 400, "unpaired surrogate (U+D800)"),
+    ({"data": "[" * 100_000 + "]" * 100_000, "language": "en"}, 400, "Could not parse JSON"),
 ])
 def test_bad_requests_are_answered_as_languagetool_does(api, params, status, says):
     r = api.post("/v2/check", data=params)
