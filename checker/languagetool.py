@@ -173,7 +173,7 @@ def matches(report: Report, text: Text, *, enabled: frozenset[str] = frozenset()
                         "length": ctx_units(end - lo) - ctx_units(start - lo)},
             "sentence": sentence, "type": {"typeName": "Other"},
             "rule": {"id": f.rule, "description": info.summary, "issueType": info.issue_type,
-                     "category": {"id": cat_id, "name": cat_name}, "urls": [{"value": info.link}]},
+                     "category": {"id": cat_id, "name": cat_name}},  # no `urls`: ours are repository paths
             "ignoreForIncompleteSentence": False, "contextForSureMatch": 0,
         })
     return out
