@@ -15,7 +15,7 @@ from checker.modelstore import garble_path
 
 def test_shipped_model_is_v3_with_a_break_head() -> None:
     spec = json.loads(garble_path().read_text())
-    assert spec["class"] == "token-tagger" and spec["version"] == "3"
+    assert spec["class"] == "token-tagger" and spec["version"] == "3.1" and spec["blatant_repeats"]
     assert [h["name"] for h in spec["heads"]] == ["break"]
     assert spec["threshold"] >= spec["warning"]
     assert not spec["span_fallback"]  # v3 never underlines a guess
@@ -82,3 +82,29 @@ def test_underline_carries_confidence_or_says_no_single_place(checker) -> None:
     first = report.sentences[found[0].sentences[0]]
     assert len(first.span_scores) == len(first.spans)
     assert any("工会" in text[a:b] for a, b in first.spans)
+
+
+def test_a_word_said_twice_is_found_and_names_and_good_doubles_are_not() -> None:
+    from checker.garble.tagger import blatant_repeat
+
+    for text, word in (("He said the the talks resumed.", "the the"), ("We met on on Monday.", "on on"),
+                       ("Officials said that the the bridge was closed.", "the the")):
+        found = blatant_repeat(text)
+        assert found is not None and text[found[0]:found[1]] == word
+    for text in ("Reporter Li Li said.", "Sir Run Run Shaw Hospital opened.", "He had had enough.",
+                 "What it is is a start.", "He was taken in in the church.", "The vote was 10 10."):
+        assert blatant_repeat(text) is None, text
+
+
+@pytest.mark.slow
+def test_a_repeated_word_in_a_clean_sentence_is_an_error_underlined_there(checker) -> None:
+    from checker.ingest import Document
+
+    clean = ("The minister said on Tuesday that the talks with the union would continue next week in the capital. "
+             "Officials expect an agreement before the end of the month.")
+    text = clean.replace("with the union", "with the the union")
+    report = checker.check(Document(text, "t.txt", "0" * 64))
+    found = [f for f in report.findings if f.rule == "garbled"]
+    assert [f.severity for f in found] == ["error"]
+    assert text[found[0].start:found[0].end] == "the the" and "says a word twice" in found[0].message
+    assert found[0].data["underline"][0]["confidence"] == 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ def in_context(text: str, toks: list, index: list[list[int]], starts: list[int])
     kept = [[i for i in idx if i != 0] for idx in index]
     return [span_tokens(text, toks, idx, start) for idx, start in zip(kept, starts)], kept
 POOLED = ("max_p", "top3_p", "mean_p", "noisy_or", "frac_hi")
+# a lower-case word said twice in a row ("the the", "of of"): a small LM copies it happily, an editor sees it at
+# once. Names double ("Li Li", "Run Run Shaw": capitalised) and a few words do in good English.
+REPEATED = re.compile(r"(?i)(?<![\w’'-])([a-z]+)\s+(\1)(?![\w’'-])")
+GOOD_DOUBLES = frozenset({"had", "that", "in", "is", "bye", "ha", "very", "so", "no", "knock", "chop", "tut", "boo",
+                          "pooh", "yada", "bla", "blah", "ho", "hee", "tsk", "tick", "mm", "ah", "oh", "la", "cha"})
 CONTEXT = ("off_topic", "short_input")
 
 
@@ -185,6 +191,8 @@ class TokenTaggerScorer(Identified):
         # v3: two knots instead of one shift, so that both operating points hold for short inputs (a single shift
         # that keeps the error point at 1 % would push the warning point far below 5 %)
         self.short_knots: list[tuple[float, float]] = [tuple(k) for k in spec.get("short_knots", [])]
+        # 0.3.1: a blatant repeated word puts the sentence at the error point, underlined there
+        self.blatant_repeats: bool = spec.get("blatant_repeats", False)
         self.identify(spec, sha256, "garble-tagger")
 
     def token_probabilities(self, hidden: Any, st: Any, idx: list[int], text: str = "") -> list[Any]:
@@ -230,6 +238,15 @@ class TokenTaggerScorer(Identified):
                    else "the sentence reads as broken English, with no single place to point at")
             if "short_input" not in self.sentence_features:
                 del feats["short_input"]
+            rep = blatant_repeat(seg.text) if self.blatant_repeats else None
+            if rep is not None:
+                a, b = seg.start + rep[0], seg.start + rep[1]
+                prob = max(prob, self.threshold)
+                kept = [(sp, c) for sp, c in zip(spans, conf) if sp[1] <= a or b <= sp[0]][:2]
+                spans, conf = [(a, b), *(sp for sp, _c in kept)], [1.0, *(c for _sp, c in kept)]
+                order = sorted(range(len(spans)), key=lambda j: spans[j])
+                spans, conf = [spans[j] for j in order], [conf[j] for j in order]
+                why = f"“{text[a:b]}” says a word twice"
             out[i] = GarbleVerdict(prob, spans, why, feats, conf)
         return out
 
@@ -260,6 +277,14 @@ class TokenTaggerScorer(Identified):
                 break
         ordered = sorted(best)
         return ordered, [best[sp] for sp in ordered]
+
+
+def blatant_repeat(sentence: str) -> tuple[int, int] | None:
+    """Where a lower-case word follows itself ("the the"), as offsets into the sentence; None when none does."""
+    for m in REPEATED.finditer(sentence):
+        if m.group(2).islower() and m.group(2) not in GOOD_DOUBLES:
+            return m.start(), m.end()
+    return None
 
 
 def short_calibrated(prob: float, knots: list[tuple[float, float]]) -> float:
