@@ -88,11 +88,14 @@ def test_a_word_said_twice_is_found_and_names_and_good_doubles_are_not() -> None
     from checker.garble.tagger import blatant_repeat
 
     for text, word in (("He said the the talks resumed.", "the the"), ("We met on on Monday.", "on on"),
-                       ("Officials said that the the bridge was closed.", "the the")):
+                       ("Officials said that the the bridge was closed.", "the the"),
+                       ("It supplies food as well as well as medicine.", "as well as well"),
+                       ("It dares to dare to dare to try.", "to dare to dare")):
         found = blatant_repeat(text)
         assert found is not None and text[found[0]:found[1]] == word
     for text in ("Reporter Li Li said.", "Sir Run Run Shaw Hospital opened.", "He had had enough.",
-                 "What it is is a start.", "He was taken in in the church.", "The vote was 10 10."):
+                 "What it is is a start.", "He was taken in in the church.", "The vote was 10 10.",
+                 "And more and more people came."):
         assert blatant_repeat(text) is None, text
 
 

@@ -32,9 +32,10 @@ def in_context(text: str, toks: list, index: list[list[int]], starts: list[int])
     kept = [[i for i in idx if i != 0] for idx in index]
     return [span_tokens(text, toks, idx, start) for idx, start in zip(kept, starts)], kept
 POOLED = ("max_p", "top3_p", "mean_p", "noisy_or", "frac_hi")
-# a lower-case word said twice in a row ("the the", "of of"): a small LM copies it happily, an editor sees it at
-# once. Names double ("Li Li", "Run Run Shaw": capitalised) and a few words do in good English.
-REPEATED = re.compile(r"(?i)(?<![\w’'-])([a-z]+)\s+(\1)(?![\w’'-])")
+# a lower-case word or phrase of up to three words said twice in a row ("the the", "to dare to dare"): a small LM
+# copies it happily, an editor sees it at once. Names double ("Li Li", "Run Run Shaw": capitalised), a few words
+# do in good English, and "more and more" holds "and more" twice.
+REPEATED = re.compile(r"(?i)(?<![\w’'-])((?:[a-z]+\s+){0,2}[a-z]+)\s+(\1)(?![\w’'-])")
 GOOD_DOUBLES = frozenset({"had", "that", "in", "is", "bye", "ha", "very", "so", "no", "knock", "chop", "tut", "boo",
                           "pooh", "yada", "bla", "blah", "ho", "hee", "tsk", "tick", "mm", "ah", "oh", "la", "cha"})
 CONTEXT = ("off_topic", "short_input")
@@ -280,9 +281,12 @@ class TokenTaggerScorer(Identified):
 
 
 def blatant_repeat(sentence: str) -> tuple[int, int] | None:
-    """Where a lower-case word follows itself ("the the"), as offsets into the sentence; None when none does."""
+    """Where a lower-case word or short phrase follows itself ("the the", "as well as well"), as offsets into the
+    sentence; None when none does."""
     for m in REPEATED.finditer(sentence):
-        if m.group(2).islower() and m.group(2) not in GOOD_DOUBLES:
+        said = m.group(2)
+        first = said.split(None, 1)[0]
+        if said.islower() and said not in GOOD_DOUBLES and not (" " in said and first in ("and", "or")):
             return m.start(), m.end()
     return None
 
