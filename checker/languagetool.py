@@ -18,7 +18,7 @@ from typing import Any
 from checker import __version__
 from checker.findings import Report
 from checker.ingest.base import SURROGATE
-from checker.rules.base import rule_info
+from checker.rules.base import INFOS, rule_info
 
 # English only: the LM, the garble model and the NLI model read English (the original, in a source-aware check,
 # may be any language, but that is `/v1/check`'s multipart field, not this protocol)
@@ -71,9 +71,12 @@ class Text:
     plain: str
     runs: list[tuple[int, int, int]] = field(default_factory=list)  # (plain_pos, original_pos, length)
 
+    def __post_init__(self) -> None:
+        self.starts = [r[0] for r in self.runs]  # read once, not per offset mapped
+
     def to_original(self, pos: int, end: bool = False) -> int:
         """A plain offset in the client's text; an end offset stays with the text before a markup run."""
-        starts = [r[0] for r in self.runs]
+        starts = self.starts
         i = (bisect.bisect_left(starts, pos) if end else bisect.bisect_right(starts, pos)) - 1
         if i < 0:
             return 0
@@ -190,8 +193,6 @@ def answer(report: Report | None, text: Text, lang: dict[str, str], *, incomplet
 def config_info(max_chars: int) -> dict[str, Any]:
     """`/v2/configinfo`, which the LibreOffice extension reads first (without it, it never checks remotely): our
     rules as text-level rules (they read the whole article), with their issue types and categories."""
-    from checker.rules.base import INFOS  # noqa: PLC0415 - the registry, filled once the rules are imported
-
     rules = []
     for rid, info in sorted(INFOS.items()):
         cat_id, cat_name = CATEGORIES.get(info.category, ("MISC", "Miscellaneous"))

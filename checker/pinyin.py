@@ -25,10 +25,15 @@ def syllables() -> frozenset[str]:
     return frozenset(out)
 
 
+def plain(word: str) -> str:
+    """The letters of a romanised word, lower case: "Xing'an" → "xingan", "Pang-chun" → "pangchun"."""
+    return word.lower().replace("'", "").replace("’", "").replace("-", "")
+
+
 @cache
 def is_pinyin(word: str) -> bool:
     """"Shouhai", "Xing'an", "Zhengzhou": the whole word splits into pinyin syllables."""
-    letters = word.lower().replace("'", "").replace("’", "").replace("-", "")
+    letters = plain(word)
     if not letters.isascii() or not letters.isalpha():
         return False
     known = syllables()
@@ -44,7 +49,4 @@ def is_pinyin(word: str) -> bool:
 def two_chinese_words(a: str, b: str) -> bool:
     """Both spellings are pinyin and differ in more than an apostrophe: two different words ("Fushou" /
     "Fushu"), where "Chang'an" / "Changan" is one."""
-    def plain(w: str) -> str:
-        return w.lower().replace("'", "").replace("’", "").replace("-", "")
-
     return plain(a) != plain(b) and is_pinyin(a) and is_pinyin(b)

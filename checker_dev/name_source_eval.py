@@ -76,7 +76,8 @@ def main() -> None:
 def planted(split: str) -> None:
     """A correct pinyin name (its characters are in the source) with one letter of the given name changed —
     a consonant for a consonant, a vowel for a vowel, as MT and typists slip — must be found."""
-    from checker.bitext.names import _appears, _plain
+    from checker.bitext.names import _appears
+    from checker.pinyin import plain as _plain
 
     rng = random.Random(27)
     consonants, vowels = "bcdfghjklmnpqrstwxyz", "aeiou"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from checker.names import edit_distance, zipf
+from checker.pinyin import plain as _plain
 from checker.places import same_place
 
 # the commonest Chinese surnames (about 85 % of people), single and double characters
@@ -61,19 +62,18 @@ def _spellings(chars: str) -> list[str]:
     return out
 
 
-def _plain(word: str) -> str:
-    return re.sub(r"[-’']", "", word).lower()
-
-
 def chinese(english: str, source: str) -> list[NameMismatch]:
     """"Lin Xiaozake" where the source has 林小宰: the given name is not the pinyin of the characters after the
     surname, but close to it."""
     out = []
+    readable: set[str] | None = None  # what the source's runs of characters read, worked out once, if needed
     for m in NAME_RE.finditer(english):
         surname, given = m.group(1), m.group(2)
         if zipf(given) >= RARE or "-" in given:
             continue  # a hyphen: Hong Kong's or Taiwan's romanisation ("Yu Pang-chun"), not pinyin
-        if _appears(_plain(given), source):
+        if readable is None:
+            readable = _readable(source)
+        if _plain(given) in readable:
             continue  # its characters are in the source, wherever its surname is ("Xi Jinping": 主席习近平)
         expected, seen = [], False
         for i, c in enumerate(source):
@@ -108,10 +108,15 @@ def chinese(english: str, source: str) -> list[NameMismatch]:
     return out
 
 
+def _readable(source: str) -> set[str]:
+    """Every reading of every run of one to three characters of the source."""
+    return {r for i in range(len(source)) if "\u4e00" <= source[i] <= "\u9fff" for n in (1, 2, 3)
+            for r in _spellings(source[i:i + n])}
+
+
 def _appears(reading: str, source: str) -> bool:
     """Some run of one to three characters of the source reads `reading`."""
-    return any(reading in _spellings(source[i:i + n]) for i in range(len(source)) for n in (1, 2, 3)
-               if "\u4e00" <= source[i] <= "\u9fff")
+    return reading in _readable(source)
 
 
 def _fold(word: str) -> str:

@@ -6,7 +6,6 @@ before `create_app` is served without touching this file).
 """
 
 import asyncio
-import hmac
 import re
 import time
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from checker.render.safe import printable
 from checker.server.http_input import accepted_media_types, document_from
 from checker.server.languagetool import add_routes as add_languagetool_routes
 from checker.server.middleware import Edge, TooLarge, error_response
-from checker.server.options import BODY_SECONDS, ApiError, ServeOptions, Stalled
+from checker.server.options import BODY_SECONDS, ApiError, ServeOptions, Stalled, bearer, token_matches
 from checker.server.service import Service
 from checker.signature import short_signature
 
@@ -47,11 +46,9 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 
 def authorised(request: Request) -> None:
     """Bearer token, compared in constant time; no token configured: open (loopback, or explicitly insecure)."""
-    token = request.app.state.service.options.token
-    if token is None:
-        return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    given = bearer(request.headers.get("authorization", ""))
+    options = request.app.state.service.options
+    if options.token is not None and (given is None or not token_matches(options, given)):
         raise ApiError(401, "missing or wrong Bearer token (Authorization: Bearer …)",
                        {"WWW-Authenticate": 'Bearer realm="checker"'})
 

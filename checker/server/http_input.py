@@ -3,6 +3,7 @@ answer at once). Media types and suffixes come from the reader registry (`checke
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import email.policy
 from pathlib import Path
@@ -43,14 +44,19 @@ def parts_in(body: bytes, content_type: str) -> int:
     return max(0, body.count(b"\n" + delimiter) + body.startswith(delimiter) - 1)
 
 
+def _parsed(body: bytes, content_type: str) -> email.message.EmailMessage:
+    """A multipart body as a message, parsed in memory (never spooled to disk)."""
+    return email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+
+
 def _multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
     """The `file` part (and the `source` part, when sent) of a multipart/form-data body, parsed in memory (never
     spooled to disk), each as (file name, bytes)."""
     if parts_in(body, content_type) > MAX_PARTS:
         raise ApiError(400, f"multipart body with more than {MAX_PARTS} parts: send the article as 'file' (and "
                             "its original as 'source')")
-    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+    msg = _parsed(body, content_type)
     if not msg.is_multipart():
         raise ApiError(400, "malformed multipart body: no parts (send the article as the form field 'file')")
     parts: dict[str, tuple[str, bytes]] = {}
@@ -70,8 +76,7 @@ def multipart_fields(body: bytes, content_type: str, limit: int) -> dict[str, st
     more than `limit` fields is refused rather than parsed."""
     if parts_in(body, content_type) > limit:
         raise ValueError(f"more than {limit} fields")
-    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+    msg = _parsed(body, content_type)
     if not msg.is_multipart():
         raise ValueError("no parts")
     out: dict[str, str] = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import time
 import urllib.parse
 from typing import Any
@@ -25,7 +24,8 @@ from checker.errors import CheckerError
 from checker.findings import Report
 from checker.ingest import Document
 from checker.server.http_input import media_type, multipart_fields
-from checker.server.options import BODY_SECONDS, ApiError, Stalled, TooLarge
+from checker.server.middleware import answer
+from checker.server.options import BODY_SECONDS, ApiError, Stalled, TooLarge, bearer, token_matches
 from checker.server.service import Service
 
 MAX_FIELDS = 64  # form fields in one request (LanguageTool clients send about ten)
@@ -52,20 +52,12 @@ def fields(body: bytes, content_type: str, query: str) -> dict[str, str]:
     return params
 
 
-def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return PlainTextResponse(f"Error: {message}", status_code=status, headers=headers)
-
-
 def add_routes(app: FastAPI, service: Service) -> None:
     options = service.options
 
     def authorised(request: Request, params: dict[str, str]) -> None:
-        if options.token is None:
-            return
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer":
-            given = params.get("apiKey", "")
-        if not hmac.compare_digest(given.strip().encode(), options.token.encode()):
+        given = bearer(request.headers.get("authorization", ""))
+        if not token_matches(options, params.get("apiKey", "") if given is None else given):
             raise lt.ProtocolError(403, "missing or wrong API key (send the server's token as apiKey, or as "
                                         "Authorization: Bearer …)")
 
@@ -106,11 +98,11 @@ def add_routes(app: FastAPI, service: Service) -> None:
             try:
                 return await handler(request)
             except lt.ProtocolError as exc:
-                return error(exc.status, exc.message)
+                return answer(True, exc.status, exc.message)
             except ApiError as exc:
-                return error(exc.status, exc.message, exc.headers)
+                return answer(True, exc.status, exc.message, exc.headers)
             except CheckerError as exc:
-                return error(400, str(exc))
+                return answer(True, 400, str(exc))
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__
         return run

@@ -30,11 +30,11 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
 
 
-def answer(languagetool: bool, status: int, message: str) -> Response:
+def answer(languagetool: bool, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error in the protocol the client speaks: our JSON, or LanguageTool's "Error: …" text."""
     if languagetool:
-        return PlainTextResponse(f"Error: {message}", status_code=status)
-    return error_response(status, message)
+        return PlainTextResponse(f"Error: {message}", status_code=status, headers=headers)
+    return error_response(status, message, headers)
 
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,19 @@ class ServeOptions:
     bind: str | None = None
     allow_hosts: tuple[str, ...] = ()
     allow_origins: tuple[str, ...] = ()
+
+
+def token_matches(options: ServeOptions, given: str) -> bool:
+    """The client's token against --token-file's, in constant time; with no token configured, anyone."""
+    if options.token is None:
+        return True
+    return hmac.compare_digest(given.strip().encode(), options.token.encode())
+
+
+def bearer(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer …` header; None for any other scheme."""
+    scheme, _, given = authorization.partition(" ")
+    return given if scheme.lower() == "bearer" else None
 
 
 class ApiError(Exception):
