@@ -104,8 +104,10 @@ class Engine:
     # -- stages -------------------------------------------------------------------------------------------------
 
     def _lm(self, text: str) -> LMOutput:
-        wants_hidden = "garble" in self.needs and self.models.garble.wants_hidden
-        return self.models.lm.score(text, hidden=wants_hidden)
+        garble = self.models.garble if "garble" in self.needs else None
+        if garble is None or not garble.wants_hidden:
+            return self.models.lm.score(text)
+        return self.models.lm.score(text, hidden=True, layers=garble.hidden_layers)
 
     def _garble(self, text: str, sentences: list[SentenceResult], lm_out: LMOutput) -> None:
         """Attach tokens to every segment; score prose sentences with the garble scorer (when it is needed)."""

@@ -236,18 +236,43 @@ class GemmaModel:
     def forward(self, ids: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         """Final hidden states (after the last norm) for whole sequences `ids` [batch, time], with their keys
         and values left in `cache` when given (empty: `branch` continues from it)."""
+        return self.run(ids, cache)[0]
+
+    @torch.inference_mode()
+    def run(self, ids: torch.Tensor, cache: KVCache | None = None, taps: tuple[int, ...] = ()
+            ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+        """`forward`, and for each k in `taps` the residual stream after layer k (1-based), scaled to unit RMS per
+        position: a middle layer holds more of a sentence's syntax than the last, which is shaped for the next
+        word (a linear probe for broken grammar reads it better), and Gemma's residual stream runs past
+        float16's range until it is normalised."""
+        x, tapped = self._layers(ids, cache, taps, len(self.layers))
+        return self.norm(x), tapped
+
+    @torch.inference_mode()
+    def tapped(self, ids: torch.Tensor, taps: tuple[int, ...]) -> dict[int, torch.Tensor]:
+        """Only the normalised residual streams after the layers `taps` (the layers above them are not run)."""
+        return self._layers(ids, None, taps, max(taps))[1]
+
+    def _layers(self, ids: torch.Tensor, cache: KVCache | None, taps: tuple[int, ...], stop: int
+                ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
         if cache is not None and cache.length:
             raise ValueError("forward starts sequences; continue a cached one with branch")
+        if any(not 1 <= k <= len(self.layers) for k in taps):
+            raise ValueError(f"no layer {taps}: the model has {len(self.layers)}")
         b, t = ids.shape
         positions = torch.arange(t)[None].expand(b, t)
         x = F.embedding(ids, self.embedding) * self.embed_scale
         masks = self._masks(t)
         rope = {kind: self._rope(positions, kind) for kind in self.inv_freq}
-        for i, layer in enumerate(self.layers):
+        tapped: dict[int, torch.Tensor] = {}
+        for i, layer in enumerate(self.layers[:stop]):
             kind = self.config.layer_types[i]
             cos, sin = rope[kind]
             x = layer(x, partial(layer.attention, cos=cos, sin=sin, mask=masks[kind], cache=cache, index=i))
-        return self.norm(x)
+            if i + 1 in taps:
+                xf = x.float()
+                tapped[i + 1] = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True).clamp_min(1e-12))
+        return x, tapped
 
     @torch.inference_mode()
     def branch(self, ids: torch.Tensor, positions: torch.Tensor, trunk: KVCache, cut: torch.Tensor,

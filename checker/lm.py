@@ -11,6 +11,7 @@ import math
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -60,17 +61,17 @@ class LanguageModel:
         self.sha256 = meta.get("gguf_sha256", "")
         self.proposals = ProposalDecoder(self)
 
-    def _nll(self, inp: torch.Tensor, target: torch.Tensor, cache: KVCache | None = None, cells: int = 4 << 20
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+    def _nll(self, inp: torch.Tensor, target: torch.Tensor, cache: KVCache | None = None, cells: int = 4 << 20,
+             taps: tuple[int, ...] = ()) -> tuple[torch.Tensor, torch.Tensor, dict[int, torch.Tensor]]:
         """Surprisal of each target token, and the final states of every input position (row 0: after <bos>;
         keys and values into `cache` when given). The 262k-way output layer runs in vocabulary
         slices for all rows at once, with a running max and sum of exponentials per row (an online log-sum-exp):
         the weight is read once and each slice of logits (about `cells` values) stays in cache while it is
         reduced. Row chunks over the whole vocabulary read the 335 MB weight once per chunk and pushed 134 MB
         slices through memory four times; this halves the output layer (seed 0.67 → 0.29 s) and changes
-        surprisal only by summation order (≤ 4e-5 nats)."""
-        states = self.model.forward(inp, cache=cache)[0]
-        return self._surprisal(states[:-1], target, cells), states
+        surprisal only by summation order (≤ 4e-5 nats). With `taps`, also those layers' normalised states."""
+        states, tapped = self.model.run(inp, cache=cache, taps=taps)
+        return self._surprisal(states[0, :-1], target, cells), states[0], {k: v[0] for k, v in tapped.items()}
 
     def _surprisal(self, hidden: torch.Tensor, target: torch.Tensor, cells: int = 4 << 20) -> torch.Tensor:
         """−log p(target) for each row of final states, through the output layer in vocabulary slices."""
@@ -123,9 +124,11 @@ class LanguageModel:
         return str(self.dtype).removeprefix("torch.")
 
     @torch.inference_mode()
-    def score(self, text: str, *, hidden: bool = False) -> LMOutput:
-        """Every token's surprisal in context; with hidden=True also the final hidden state of each token.
-        Typographic quotes are read as straight ones (one character for one: offsets hold), see `STRAIGHT`."""
+    def score(self, text: str, *, hidden: bool = False, layers: tuple[int, ...] = ()) -> LMOutput:
+        """Every token's surprisal in context; with hidden=True also each token's final hidden state, and for each
+        k in `layers` the normalised residual stream after layer k (`GemmaModel.run`; `LMOutput.layers`), all from
+        the one pass. Typographic quotes are read as straight ones (one character for one: offsets hold), see
+        `STRAIGHT`."""
         with self._tok_lock:
             enc = self.tokenizer.encode(text.translate(STRAIGHT))
         ids: list[int] = enc.ids
@@ -138,6 +141,7 @@ class LanguageModel:
         if hidden:
             # fp16, as the training features were stored: a 1 MB article (~250k tokens) holds 320 MB, not 640
             states = torch.zeros(len(ids), self.model.config.hidden_size, dtype=torch.float16)
+        mids = {k: torch.zeros(len(ids), self.model.config.hidden_size, dtype=torch.float16) for k in layers}
         body = self.window - 1
         start = 0
         windows: list[Window] = []
@@ -147,22 +151,26 @@ class LanguageModel:
             chunk = ids[ctx_start: start + body - (start - ctx_start)]
             inp = torch.tensor([[bos] + chunk])
             cache = KVCache(len(self.model.layers)) if len(windows) < MAX_KEPT_WINDOWS else None
-            nll, h = self._nll(inp, torch.tensor(chunk), cache)
+            nll, h, tapped = self._nll(inp, torch.tensor(chunk), cache, taps=layers)
             windows.append(Window(ctx_start, start, ctx_start + len(chunk), cache, h if cache is not None else None))
             first = start - ctx_start
             for i in range(first, len(chunk)):
                 surprisal[ctx_start + i] = float(nll[i])
             if states is not None:
                 states[start:ctx_start + len(chunk)] = h[1 + first:].to(torch.float16)
+            for k, t in tapped.items():
+                mids[k][start:ctx_start + len(chunk)] = t[1 + first:].to(torch.float16)
             start = ctx_start + len(chunk)
         with self._tok_lock:
             pieces = [self.tokenizer.id_to_token(i) for i in ids]
         tokens = [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
-        return LMOutput(tokens, states.numpy() if states is not None else None, PassState(ids, windows))
+        return LMOutput(tokens, states.numpy() if states is not None else None, PassState(ids, windows),
+                        {k: v.numpy() for k, v in mids.items()})
 
 
     @torch.inference_mode()
-    def score_many(self, texts: list[str], *, hidden: bool = False) -> list[LMOutput]:
+    def score_many(self, texts: list[str], *, hidden: bool = False, layers: tuple[int, ...] = ()
+                   ) -> list[LMOutput]:
         """`score` for many short texts at once: one forward pass over the batch (right-padded: a causal model
         never lets a token see the padding after it) and one pass through the output layer for all their tokens.
         What a dev-set extraction of thousands of single sentences needs; the same figures as `score` up to
@@ -176,13 +184,13 @@ class LanguageModel:
             if not e.ids:
                 out[i] = LMOutput([], None)
             elif i not in batched:
-                out[i] = self.score(texts[i], hidden=hidden)
+                out[i] = self.score(texts[i], hidden=hidden, layers=layers)
         if short:
             width = 1 + max(len(encs[i].ids) for i in short)
             inp = torch.zeros(len(short), width, dtype=torch.long)
             for r, i in enumerate(short):
                 inp[r, :1 + len(encs[i].ids)] = torch.tensor([self.bos_id, *encs[i].ids])
-            states = self.model.forward(inp)
+            states, tapped = self.model.run(inp, taps=layers)
             rows = torch.cat([states[r, :len(encs[i].ids)] for r, i in enumerate(short)])
             target = torch.tensor([t for i in short for t in encs[i].ids])
             nll = self._surprisal(rows, target).tolist()
@@ -195,8 +203,46 @@ class LanguageModel:
                           for (s, t), v, p in zip(e.offsets, nll[k:k + len(e.ids)], pieces)]
                 k += len(e.ids)
                 h = states[r, 1:1 + len(e.ids)].to(torch.float16).numpy() if hidden else None
-                out[i] = LMOutput(tokens, h)
+                mids = {k: t[r, 1:1 + len(e.ids)].to(torch.float16).numpy() for k, t in tapped.items()}
+                out[i] = LMOutput(tokens, h, layers=mids)
         return [o for o in out if o is not None]
+
+
+    def _states_windowed(self, ids: list[int], layers: tuple[int, ...]) -> dict[int, Any]:
+        """`states_many` for one long text, window by window as `score` reads it."""
+        states = {k: torch.zeros(len(ids), self.hidden_size, dtype=torch.float16) for k in layers}
+        body, start = self.window - 1, 0
+        while start < len(ids):
+            ctx_start = max(0, start - self.context)
+            chunk = ids[ctx_start: start + body - (start - ctx_start)]
+            first = start - ctx_start
+            for k, t in self.model.tapped(torch.tensor([[self.bos_id] + chunk]), layers).items():
+                states[k][start:ctx_start + len(chunk)] = t[0, 1 + first:].to(torch.float16)
+            start = ctx_start + len(chunk)
+        return {k: v.numpy() for k, v in states.items()}
+
+    @torch.inference_mode()
+    def states_many(self, texts: list[str], layers: tuple[int, ...]) -> list[dict[int, Any]]:
+        """Only these layers' normalised states (fp16, row i after token i) for many texts: what `score` with
+        `layers` returns in `LMOutput.layers`, without the output layer or the layers above (a training-feature
+        extraction that already has the surprisal). Texts longer than one window are read window by window."""
+        with self._tok_lock:
+            encs = [self.tokenizer.encode(t.translate(STRAIGHT)).ids for t in texts]
+        out: list[dict[int, Any]] = [{} for _ in texts]
+        short = [i for i, e in enumerate(encs) if 0 < len(e) < self.window - 1]
+        batched = set(short)
+        for i, e in enumerate(encs):
+            if i not in batched:
+                out[i] = self._states_windowed(e, layers)
+        if short:
+            width = 1 + max(len(encs[i]) for i in short)
+            inp = torch.zeros(len(short), width, dtype=torch.long)
+            for r, i in enumerate(short):
+                inp[r, :1 + len(encs[i])] = torch.tensor([self.bos_id, *encs[i]])
+            for k, got in self.model.tapped(inp, layers).items():
+                for r, i in enumerate(short):
+                    out[i][k] = got[r, 1:1 + len(encs[i])].to(torch.float16).numpy()
+        return out
 
 
 def load(threads: int | None = None) -> LanguageModel:

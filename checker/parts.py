@@ -19,8 +19,9 @@ class LMOutput:
     """The LM pass over one article: every token's surprisal and, when asked for, its hidden state."""
 
     tokens: list[TokenScore]
-    hidden: Any | None = None  # array (tokens × width), row i = state after reading token i
+    hidden: Any | None = None  # array (tokens × width), row i = the final state after reading token i
     context: Any | None = None  # the LM's own record of the pass (its caches), for `LM.propose_at`; not data
+    layers: dict[int, Any] = field(default_factory=dict)  # layer k → its normalised states, rows as `hidden`
 
 
 @runtime_checkable
@@ -32,7 +33,7 @@ class LM(Protocol):
     @property
     def dtype_name(self) -> str: ...
 
-    def score(self, text: str, *, hidden: bool = False) -> LMOutput: ...
+    def score(self, text: str, *, hidden: bool = False, layers: tuple[int, ...] = ()) -> LMOutput: ...
 
     def propose_at(self, out: LMOutput, positions: list[int], *, keep: Callable[[int, str], bool] | None = None,
                    limit: int | None = None, alternatives: int = 3, max_new_tokens: int = 6
@@ -68,6 +69,7 @@ class GarbleScorer(Protocol):
     threshold: float  # error at or above
     warning: float  # warning band starts here
     wants_hidden: bool
+    hidden_layers: tuple[int, ...]  # the middle layers whose states it reads, beside the final ones
 
     def score(self, article: ArticleScores) -> list[GarbleVerdict]: ...
 

@@ -38,6 +38,11 @@ from checker.tokens import TokenScore
 from checker_dev import extract, garbledata
 
 
+def layers_of(scorer) -> tuple[int, ...]:
+    """The middle LM layers whose cached states the scorer reads (garble 3.2's break head reads one)."""
+    return tuple(getattr(scorer, "hidden_layers", ()))
+
+
 def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
     """Per MQM segment with at least one prose sentence: its score, words, label and underlined spans."""
     toks = [TokenScore(int(s), int(e), float(v)) for s, e, v in zip(feats["start"], feats["end"], feats["surprisal"])]
@@ -46,7 +51,8 @@ def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
         return []
     index = assign_tokens(a.text, toks, [(s.start, s.end) for s in prose])
     hidden = feats["hidden"].astype(np.float32) if getattr(scorer, "wants_hidden", False) else None
-    verdicts = scorer.score(ArticleScores(a.text, prose, LMOutput(toks, hidden), index))
+    layers = {k: feats[f"layer{k}"].astype(np.float32) for k in layers_of(scorer)}
+    verdicts = scorer.score(ArticleScores(a.text, prose, LMOutput(toks, hidden, layers=layers), index))
     starts = [g.start for g in a.segments]
     out: dict[int, dict] = {}
     for s, v, idx in zip(prose, verdicts, index):
@@ -65,7 +71,7 @@ def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
 def rows_for(scorer, articles) -> list[dict]:
     rows = []
     for a in articles:
-        f = extract.load(a.text)
+        f = extract.load(a.text, layers_of(scorer))
         if f is None:
             raise SystemExit(f"no LM features for {a.key}: run `python -m checker_dev.extract` first")
         rows += score_article(scorer, a, f)
@@ -219,7 +225,7 @@ def break_table(scorer, news: list[dict], split: str = "dev") -> list[str]:
     arts = [a for a in extract.selected(["breaks", "alone"]) if a.split == split]
     rows = []
     for a in arts:
-        f = extract.load(a.text)
+        f = extract.load(a.text, layers_of(scorer))
         if f is None:
             raise SystemExit(f"no LM features for {a.key}: run `python -m checker_dev.extract --sets breaks alone`")
         where = "alone" if a.key.startswith("alone/") else "article"
@@ -276,7 +282,7 @@ def mlqe_table(scorer) -> list[str]:
     y, s, w, ppl = [], [], [], []
     gold_all, pred_all, surp_all = [], [], []
     for a in arts:
-        f = extract.load(a.text)
+        f = extract.load(a.text, layers_of(scorer))
         if f is None:
             raise SystemExit("no LM features for MLQE-PE: run `python -m checker_dev.extract --sets mlqe`")
         rows = score_article(scorer, a, f)
@@ -331,7 +337,7 @@ def alone_vs_in_article(scorer, n: int) -> list[str]:
     scored: dict[str, list[dict]] = {}  # one article can give several sampled segments: score it once
     for a, k in sample:
         if a.key not in scored:
-            scored[a.key] = score_article(scorer, a, extract.load(a.text))
+            scored[a.key] = score_article(scorer, a, extract.load(a.text, layers_of(scorer)))
         row = next((r for r in scored[a.key] if r["seg"] == k), None)
         g = a.segments[k]
         report = engine.check(Document(a.text[g.start:g.end], "alone.txt", "0" * 64))

@@ -21,7 +21,7 @@ class FakeLM:
     name, version, sha256 = "fake-lm", "1", "0" * 64
     dtype_name = "fake"
 
-    def score(self, text: str, *, hidden: bool = False) -> LMOutput:
+    def score(self, text: str, *, hidden: bool = False, layers: tuple[int, ...] = ()) -> LMOutput:
         toks = []
         for m in WORD.finditer(text):
             word = m.group().strip()
@@ -48,6 +48,7 @@ class FakeGarble:
     name, version, sha256 = "fake-garble", "1", "1" * 64
     threshold, warning = 0.7, 0.5
     wants_hidden = False
+    hidden_layers: tuple[int, ...] = ()
 
     def score(self, article: ArticleScores) -> list[GarbleVerdict]:
         out = []
@@ -116,7 +117,7 @@ class FakeAdequacy:
 class SlowLM(FakeLM):
     """FAKE_LM_SECONDS=0.5 makes every article take that long (queues, timeouts, signals, killed workers)."""
 
-    def score(self, text: str, *, hidden: bool = False) -> LMOutput:
+    def score(self, text: str, *, hidden: bool = False, layers: tuple[int, ...] = ()) -> LMOutput:
         from checker.cancel import checkpoint
 
         end = time.monotonic() + float(os.environ.get("FAKE_LM_SECONDS", "0"))

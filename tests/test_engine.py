@@ -73,6 +73,26 @@ def test_models_load_once(fakes):
     assert isinstance(fakes.garble, GarbleScorer)
 
 
+
+def test_the_lm_pass_gives_the_garble_scorer_the_layer_it_reads(fakes):
+    """A scorer that reads a middle layer's states (garble 3.2) gets them from the one LM pass; one that reads
+    none gets no states at all (a 1 MB article's states are 320 MB)."""
+    from tests.fakes import FakeGarble, FakeLM
+
+    asked: list[tuple[bool, tuple[int, ...]]] = []
+
+    class RecordingLM(FakeLM):
+        def score(self, text, *, hidden=False, layers=()):
+            asked.append((hidden, layers))
+            return super().score(text, hidden=hidden, layers=layers)
+
+    class LayerGarble(FakeGarble):
+        wants_hidden, hidden_layers = True, (10,)
+
+    Engine(Models(lm=RecordingLM(), garble=LayerGarble(), nli=fakes.nli)).check(doc())
+    Engine(Models(lm=RecordingLM(), garble=FakeGarble(), nli=fakes.nli)).check(doc())
+    assert asked == [(True, (10,)), (False, ())]
+
 def test_severity_override_and_settings_are_immutable(fakes):
     s = Settings(severities={"garbled": "info"})
     report = Engine(fakes, s).check(doc())

@@ -21,6 +21,7 @@ def test_shipped_model_is_v3_with_a_break_head() -> None:
     assert not spec["span_fallback"]  # v3 never underlines a guess
     scorer = load_garble()
     assert scorer.short_knots and all(x <= y + 10 for x, y in scorer.short_knots)
+    assert scorer.hidden_layers == () and len(scorer.sentence_models) == 1  # 3.1 reads the final states
 
 
 def test_short_inputs_are_mapped_monotonically() -> None:
@@ -111,3 +112,60 @@ def test_a_repeated_word_in_a_clean_sentence_is_an_error_underlined_there(checke
     assert [f.severity for f in found] == ["error"]
     assert text[found[0].start:found[0].end] == "the the" and "says a word twice" in found[0].message
     assert found[0].data["underline"][0]["confidence"] == 1.0
+
+
+def test_each_head_reads_the_states_of_its_layer(tmp_path: Path) -> None:
+    """3.2: a head whose block names a layer reads that layer's states (`LMOutput.layers`), the others the final
+    ones; the scorer asks the pass for exactly those layers and says so when they are missing."""
+    import re
+
+    import numpy as np
+
+    from checker.features import assign_tokens
+    from checker.garble.tagger import in_context
+    from checker.parts import ArticleScores, LMOutput
+    from checker.segment import segment
+    from checker.tokens import TokenScore
+
+    spec = json.loads(garble_path().read_text())
+    spec["token"].pop("layer", None)
+    spec["heads"][0]["layer"] = 7
+    path = tmp_path / "garble.json"
+    path.write_text(json.dumps(spec))
+    scorer = load_garble(path)
+    assert scorer.hidden_layers == (7,)
+    text = "Officials met in Geneva on Monday. The talks went on late."
+    toks = [TokenScore(m.start(), m.end(), 3.0) for m in re.finditer(r"\S+", text)]
+    sents = [s for s in segment(text) if s.kind == "sentence"]
+    index = assign_tokens(text, toks, [(s.start, s.end) for s in sents])
+    rng = np.random.default_rng(0)
+    final = rng.normal(size=(len(toks), 640)).astype(np.float32)
+    with pytest.raises(ValueError, match="layers \\[7\\]"):
+        scorer.score(ArticleScores(text, sents, LMOutput(toks, final), index))
+    sts, kept = in_context(text, toks, index, [s.start for s in sents])
+
+    def heads(mid):
+        return scorer.token_probabilities(LMOutput(toks, final, layers={7: mid}), sts[1], kept[1], text)
+
+    a = heads(rng.normal(size=(len(toks), 640)).astype(np.float32))
+    b = heads(rng.normal(size=(len(toks), 640)).astype(np.float32))
+    assert np.allclose(a[0], b[0]) and not np.allclose(a[1], b[1])  # only the break head reads layer 7
+    assert len(scorer.score(ArticleScores(text, sents, LMOutput(toks, final, layers={7: final}), index))) == 2
+
+
+@pytest.mark.slow
+def test_the_measured_3_2_model_reads_layer_10_through_the_engine(checker) -> None:
+    """3.2 (measured beside the shipped 3.1, not shipped: `models/garble/MODEL_CARD.md`): both heads read layer
+    10's states and two sentence models give the higher probability; through the real engine and LM it asks the
+    pass for layer 10 and judges the seed's blatant breaks as broken."""
+    from checker.ingest import read_path
+    from checker.models import Models
+
+    path = garble_path().parent / "garble-tagger-3.2.json"
+    scorer = load_garble(path)
+    assert scorer.version == "3.2" and scorer.hidden_layers == (10,) and len(scorer.sentence_models) == 2
+    engine = type(checker)(Models(lm=checker.models.lm, garble=scorer, nli=checker.models.nli), checker.settings)
+    report = engine.check(read_path(str(Path(__file__).parent.parent / "seeds" / "000_a4ddab08513021e3.txt")))
+    by_text = {s.text: s for s in report.sentences}
+    assert by_text["Send his army."].garble >= scorer.warning
+    assert by_text["You’re trying to keep the pressure down by swearing."].garble >= scorer.warning

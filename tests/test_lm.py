@@ -82,6 +82,44 @@ def test_hidden_states_follow_tokens_across_windows(checker, seed_text):
     assert np.isfinite(win.hidden).all() and np.abs(win.hidden).sum(axis=1).min() > 0
 
 
+
+def test_a_middle_layer_is_read_from_the_same_pass(checker, seed_text):
+    """Garble 3.2's break head reads layer 10's states: from the same pass as the final ones (surprisal and final
+    states unchanged), one unit-RMS row per token, across windows, batched (`score_many`) and without the output
+    layer (`states_many`, the training extraction) alike up to bf16 summation order; not the final states."""
+    import numpy as np
+
+    from checker.lm import LanguageModel
+
+    lm = checker.models.lm
+    text = seed_text[:1500]
+    plain, tapped = lm.score(text, hidden=True), lm.score(text, hidden=True, layers=(10,))
+    assert [t.surprisal for t in plain.tokens] == [t.surprisal for t in tapped.tokens]
+    assert np.array_equal(plain.hidden, tapped.hidden) and plain.layers == {} and set(tapped.layers) == {10}
+    h = tapped.layers[10].astype(np.float32)
+    assert h.shape == plain.hidden.shape and np.isfinite(h).all()
+    assert np.allclose(np.sqrt((h ** 2).mean(1)), 1.0, atol=0.01)
+
+    def cosines(a, b):
+        a, b = a.astype(np.float32), b.astype(np.float32)
+        return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+    assert np.median(cosines(h, plain.hidden)) < 0.9  # another layer, not the final states again
+    small = LanguageModel.__new__(LanguageModel)
+    small.__dict__.update(lm.__dict__)
+    small.window, small.context = 200, 100
+    windowed = small.score(text, hidden=True, layers=(10,)).layers[10]
+    assert windowed.shape == h.shape and cosines(windowed[:150], h[:150]).min() > 0.99  # the first window
+    short = "Russia added that it would determine further action after carefully study the response."
+    one = lm.score(short, layers=(10,))
+    assert one.hidden is None and one.layers[10].shape[0] == len(one.tokens)
+    many = lm.score_many([short, "Send his army."], hidden=True, layers=(10,))[0].layers[10]
+    only = lm.states_many([short, text], (7, 10))
+    assert cosines(one.layers[10], many).min() > 0.99 and cosines(one.layers[10], only[0][10]).min() > 0.99
+    assert cosines(h, only[1][10]).min() > 0.99 and only[1][7].shape == h.shape
+    with pytest.raises(ValueError, match="no layer"):
+        lm.score(short, layers=(99,))
+
 def test_proposals_read_where_the_pass_read_the_name(checker, monkeypatch):
     """`propose_at` asks at token positions of the scored text, in the pass's own context, all names at once;
     each gets the words it gets alone, and a long text asks past its first window too."""

@@ -30,6 +30,7 @@ class LogisticGarbleScorer(Identified):
     """Monotone logistic regression over surprisal features, fitted on TED MQM + synthetic garbles."""
 
     wants_hidden = False
+    hidden_layers: tuple[int, ...] = ()
 
     def __init__(self, spec: dict[str, Any], sha256: str) -> None:
         self.features: list[str] = spec["features"]

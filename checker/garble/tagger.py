@@ -130,7 +130,7 @@ def pooled_features(p: Any) -> dict[str, float]:
 
 def arrays(block: dict[str, Any]) -> dict[str, Any]:
     """A model block from the JSON file as float32 arrays (parsed once, at load)."""
-    return {k: (np.asarray(v, np.float32) if isinstance(v, list) and k not in ("features", "extra") else v)
+    return {k: (np.asarray(v, np.float32) if isinstance(v, list) and k not in ("features", "extra", "any_of") else v)
             for k, v in block.items()}
 
 
@@ -161,6 +161,11 @@ class TokenTaggerScorer(Identified):
         self.heads: list[tuple[str, dict[str, Any], float]] = [
             (h["name"], arrays({k: v for k, v in h.items() if k not in ("name", "span_min")}), float(h["span_min"]))
             for h in spec.get("heads", [])]
+        # 3.2: a head may read a middle layer's normalised states ("layer": 10) instead of the final ones: a linear
+        # probe finds broken grammar there better than in the last layer, which is shaped for the next word
+        self.head_layers: list[int | None] = [spec["token"].get("layer"),
+                                              *(h.get("layer") for h in spec.get("heads", []))]
+        self.hidden_layers: tuple[int, ...] = tuple(sorted({k for k in self.head_layers if k is not None}))
         # v3: the break tagger, a bidirectional encoder over each sentence and the one before it
         self.encoder: Any = None
         self.encoder_min = 1.0
@@ -171,7 +176,11 @@ class TokenTaggerScorer(Identified):
             if spec["encoder"].get("sha256") not in (None, sha):
                 raise ValueError(f"{spec['encoder']['file']} is not the encoder this garble model was fitted with")
             self.encoder_min = float(spec["encoder"]["span_min"])
+        # 3.2: the sentence model may be two ("any_of"): one fitted to the experts' MQM label, one to generated
+        # breaks, the sentence's probability the higher of the two (one logistic model serving both labels ranked
+        # each worse: MQM's follows length, the breaks' does not)
         self.sentence = arrays(spec["sentence"])
+        self.sentence_models = [arrays(b) for b in spec["sentence"].get("any_of", [])] or [self.sentence]
         self.sentence_features: list[str] = self.sentence["features"]
         pooled = set(POOLED) | {f"{name}_{k}" for name, _b, _c in self.heads for k in POOLED}
         if self.encoder is not None:
@@ -196,15 +205,21 @@ class TokenTaggerScorer(Identified):
         self.blatant_repeats: bool = spec.get("blatant_repeats", False)
         self.identify(spec, sha256, "garble-tagger")
 
-    def token_probabilities(self, hidden: Any, st: Any, idx: list[int], text: str = "") -> list[Any]:
-        """Each head's token probabilities (the first head's first), from one feature matrix."""
-        x = token_features(hidden, st, idx, text, self.extra)
-        return [_lr(self.token, x), *(_lr(block, x) for _name, block, _cut in self.heads)]
+    def token_probabilities(self, lm: Any, st: Any, idx: list[int], text: str = "") -> list[Any]:
+        """Each head's token probabilities (the first head's first), each from the states of the layer it reads
+        (`LMOutput.hidden`, or `.layers[k]`), one feature matrix per layer."""
+        xs: dict[int | None, Any] = {}
+        for k in self.head_layers:
+            if k not in xs:
+                xs[k] = token_features(lm.hidden if k is None else lm.layers[k], st, idx, text, self.extra)
+        blocks = [self.token, *(block for _name, block, _cut in self.heads)]
+        return [_lr(block, xs[k]) for block, k in zip(blocks, self.head_layers)]
 
     def score(self, article: ArticleScores) -> list[GarbleVerdict]:
         text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
-        if hidden is None:
-            raise ValueError("the token-tagger garble scorer needs the LM's hidden states")
+        if hidden is None or any(k not in article.lm.layers for k in self.hidden_layers):
+            raise ValueError("the token-tagger garble scorer needs the LM's hidden states "
+                             f"(final, and layers {list(self.hidden_layers)})")
         sts, index = in_context(text, toks, article.token_index, [s.start for s in article.sentences])
         live = [i for i, st in enumerate(sts) if st.tokens]
         out = [GarbleVerdict(0.0) for _ in sts]
@@ -216,7 +231,7 @@ class TokenTaggerScorer(Identified):
             if self.encoder is not None else [None] * len(live)
         for k, (i, row) in enumerate(zip(live, sentence_features([sts[i] for i in live]))):
             seg, st, idx = article.sentences[i], sts[i], index[i]
-            ps = self.token_probabilities(hidden, st, idx, text)
+            ps = self.token_probabilities(article.lm, st, idx, text)
             feats = {**row, **pooled_features(ps[0]), "short_input": float(short)}
             for (name, _block, _cut), ph in zip(self.heads, ps[1:]):
                 feats.update({f"{name}_{key}": v for key, v in pooled_features(ph).items()})
@@ -228,7 +243,7 @@ class TokenTaggerScorer(Identified):
             if self.center is not None:
                 feats["off_topic"] = topic[k]
             x = np.array([[feats[f] for f in self.sentence_features]], dtype=np.float32)
-            prob = float(_lr(self.sentence, x)[0])
+            prob = max(float(_lr(block, x)[0]) for block in self.sentence_models)
             if short and self.short_knots:
                 prob = short_calibrated(prob, self.short_knots)
             elif short and self.short_shift:

@@ -57,6 +57,7 @@ OUT = HERE / "garble-tagger.json"
 ENCODER = "garble-encoder.safetensors"  # models/garble/train_encoder.py
 SHORT = 2  # inputs of at most this many sentences are "short" (no article around them)
 WARNING_FA, ERROR_FA = 0.05, 0.01
+LAYER = 10  # 3.2: the middle layer a head may read (of 18; `python -m checker_dev.layer_probe`, on calib)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Sentence:
     label: str  # the segment's label: garbled | clean | other
     kind: str  # the break kind, or the MQM / MLQE origin
     x_tok: np.ndarray  # token features (float16)
+    x_mid: np.ndarray  # the middle layer's states of the same tokens (float16; empty when not loaded)
     y_tok: np.ndarray  # 1 positive, 0 negative, -1 masked
     legacy: dict[str, float]
     words: int
@@ -94,7 +96,8 @@ def doc_of(key: str) -> str:
     return f"{parts[0]}/{parts[-1]}"
 
 
-def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], encoder) -> list[Sentence]:
+def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], encoder, layer: int | None = None
+                      ) -> list[Sentence]:
     toks = [TokenScore(int(s), int(e), float(v)) for s, e, v in zip(feats["start"], feats["end"], feats["surprisal"])]
     prose = [s for s in segment(a.text) if s.kind == "sentence"]
     if not prose or not toks:
@@ -121,27 +124,30 @@ def article_sentences(a: garbledata.Article, feats: dict[str, np.ndarray], encod
                 y[j] = -1
         kind = g.categories[0].split("/", 1)[1] if g.categories and g.categories[0].startswith("break/") else src
         out.append(Sentence(a.key, src, a.split, doc, k, g.label, kind,
-                            token_features(feats["hidden"], st, idx, a.text).astype(np.float16), y, row,
+                            token_features(feats["hidden"], st, idx, a.text).astype(np.float16),
+                            feats[f"layer{layer}"][idx].astype(np.float16) if layer else np.zeros((0, 0), np.float16),
+                            y, row,
                             len(s.text.split()), [(t.start, t.end) for t in st.tokens], g.major,
                             ep, [(s.start + x, s.start + y_) for x, y_ in eo]))
     return out
 
 
-def load_all(sets: list[str]) -> list[Sentence]:
+def load_all(sets: list[str], layer: int | None = LAYER, with_encoder: bool = True) -> list[Sentence]:
     from checker.garble.encoder import load as load_encoder
 
     # the break tagger is a measured alternative, not shipped: its weights exist once train_encoder.py has run
-    encoder = load_encoder(HERE, {"file": ENCODER})[0] if (HERE / ENCODER).exists() else None
+    encoder = load_encoder(HERE, {"file": ENCODER})[0] if with_encoder and (HERE / ENCODER).exists() else None
     sentences: list[Sentence] = []
     missing = 0
     for a in extract.selected(sets, all_train=True):
-        f = extract.load(a.text)
+        f = extract.load(a.text, (layer,) if layer else ())
         if f is None:
             missing += 1
             continue
-        sentences += article_sentences(a, f, encoder)
+        sentences += article_sentences(a, f, encoder, layer)
     if missing:
-        print(f"({missing} articles without LM features left out: run checker_dev.extract)", flush=True)
+        print(f"({missing} articles without LM features left out: run checker_dev.extract"
+              f"{f' --layers {layer}' if layer else ''})", flush=True)
     return sentences
 
 
@@ -205,10 +211,21 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, hidden: int, weight: np.ndarray, epoch
 
 
 def predict(block: dict, x: np.ndarray) -> np.ndarray:
+    """The sentence model's probability (the higher of its two models' when it has two)."""
+    if "any_of" in block:
+        return np.max([_lr(arrays(b), x.astype(np.float32)) for b in block["any_of"]], axis=0)
     return _lr(arrays(block), x.astype(np.float32))
 
 
-def token_xy(sents: list[Sentence], weights: dict[str, float], breaks_only: bool = False
+def inputs(s: Sentence, layer: int | None) -> np.ndarray:
+    """A head's token inputs: the final states and the surprisal figures, or the middle layer's states in place
+    of the final ones."""
+    if layer is None:
+        return s.x_tok
+    return np.concatenate([s.x_mid, s.x_tok[:, s.x_mid.shape[1]:]], axis=1)
+
+
+def token_xy(sents: list[Sentence], weights: dict[str, float], breaks_only: bool = False, layer: int | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every unmasked token of every sentence, with its source's weight; `breaks_only` masks the MQM positives
     (the break head learns generated breaks, and MQM's noisy spans neither teach nor punish it)."""
@@ -219,7 +236,7 @@ def token_xy(sents: list[Sentence], weights: dict[str, float], breaks_only: bool
         if breaks_only and s.kind not in KINDS:
             y = np.where(y == 1, -1, y).astype(np.int8)
         ys.append(y)
-    x = np.concatenate([s.x_tok[y >= 0] for s, y in zip(keep, ys)])
+    x = np.concatenate([inputs(s, layer)[y >= 0] for s, y in zip(keep, ys)])
     w = np.concatenate([np.full(int((y >= 0).sum()), weights[s.source], np.float32) for s, y in zip(keep, ys)])
     return x, np.concatenate([y[y >= 0] for y in ys]).astype(np.int8), w
 
@@ -231,6 +248,9 @@ class Variant:
     break_head: bool = True  # a second Gemma head on generated breaks only
     encoder: bool = False  # the break tagger's pooled probabilities as sentence features (not shipped)
     mlp: int = 0  # hidden units of an MLP MQM head (0: logistic)
+    mqm_layer: int | None = None  # the middle layer the MQM head reads (None: the final states)
+    two_sentence_models: bool = False  # one sentence model per label (MQM, breaks), the higher probability wins
+    break_layer: int | None = None  # the same for the break head
 
 
 BREAK_WEIGHTS = {"broken": 1.0, "alone": 1.0}
@@ -241,6 +261,11 @@ VARIANTS = [
     Variant("MQM head + break head + break tagger (encoder)", {"news": 1.0}, encoder=True),
     Variant("MQM head + break head, MQM head also on MLQE-PE ×0.3", {"news": 1.0, "mlqe": 0.3}),
     Variant("alternative: MQM head + break head, the MQM head an MLP (128 units)", {"news": 1.0}, mlp=128),
+    Variant(f"MQM head + break head on layer {LAYER}", {"news": 1.0}, break_layer=LAYER),
+    Variant(f"MQM head + break head, both on layer {LAYER}", {"news": 1.0}, mqm_layer=LAYER, break_layer=LAYER),
+    Variant(f"both heads on layer {LAYER}, one sentence model per label", {"news": 1.0}, mqm_layer=LAYER,
+            break_layer=LAYER, two_sentence_models=True),
+    Variant("MQM head + break head, one sentence model per label", {"news": 1.0}, two_sentence_models=True),
 ]
 SHIPPED = "MQM head + break head"
 
@@ -257,8 +282,8 @@ def sentence_matrix(sents: list[Sentence], heads: list[dict], features: list[str
     rows, probs = [], []
     blocks = [arrays(h) for h in heads]
     for s in sents:
-        x = s.x_tok.astype(np.float32)
-        ps = [_lr(b, x) if len(x) else np.zeros(0) for b in blocks]
+        ps = [_lr(b, inputs(s, h.get("layer")).astype(np.float32)) if len(s.x_tok) else np.zeros(0)
+              for b, h in zip(blocks, heads)]
         probs.append(ps)
         feats = {**s.legacy, **pooled_features(ps[0]), **{f"enc_{k}": v for k, v in pooled_features(s.enc_p).items()}}
         if len(ps) > 1:
@@ -268,12 +293,15 @@ def sentence_matrix(sents: list[Sentence], heads: list[dict], features: list[str
 
 
 def fit_heads(sents: list[Sentence], v: Variant) -> list[dict]:
-    x, y, w = token_xy(sents, v.weights)
+    x, y, w = token_xy(sents, v.weights, layer=v.mqm_layer)
     heads = [fit_mlp(x, y, v.mlp, w) if v.mlp else fit_lr(x, y, 10.0, w)]
     del x
     if v.break_head:
-        x, y, w = token_xy(sents, BREAK_WEIGHTS, breaks_only=True)
+        x, y, w = token_xy(sents, BREAK_WEIGHTS, breaks_only=True, layer=v.break_layer)
         heads.append(fit_lr(x, y, 10.0, w))
+    for h, layer in zip(heads, (v.mqm_layer, v.break_layer)):
+        if layer:
+            h["layer"] = layer
     return heads
 
 
@@ -287,7 +315,13 @@ def fit(train: list[Sentence], v: Variant) -> tuple[list[dict], dict, dict]:
             and (v.weights.get(s.source, 0) > 0 or (v.break_head and s.source in BREAK_WEIGHTS))]
     rows, _ = sentence_matrix(held, oof_heads, features)
     weight = np.array([v.weights.get(s.source, 1.0) for s in held])
-    sm = fit_lr(rows, np.array([s.label == "garbled" for s in held], dtype=np.int8), 1.0, weight)
+    label = np.array([s.label == "garbled" for s in held], dtype=np.int8)
+    if v.two_sentence_models:
+        mqm = np.array([s.source == "news" for s in held])
+        brk = np.array([s.source in BREAK_WEIGHTS and (s.kind in KINDS or s.label == "clean") for s in held])
+        sm = {"any_of": [fit_lr(rows[m], label[m], 1.0, weight[m]) for m in (mqm, brk)]}
+    else:
+        sm = fit_lr(rows, label, 1.0, weight)
     sm["features"] = features
     heads = fit_heads(train, v)
     for h in heads:
@@ -377,13 +411,13 @@ def calib_row(calib: list[Sentence], heads: list[dict], sm: dict) -> tuple[dict,
     return out, ops
 
 
-def compare(sents: list[Sentence]) -> None:
+def compare(sents: list[Sentence], variants: list[Variant]) -> None:
     train = [s for s in sents if s.split == "train"]
     calib = [s for s in sents if s.split == "calib" and s.source != "mlqe"]
     print(f"{'variant (every figure on calib)':<58}{'AUROC':>7}{'strat':>7}{'R@5%':>7}{'break':>7}{'alone':>7}"
           f"{'aloneFA':>8}", flush=True)
     trained = any(len(s.enc_p) for s in calib)
-    for v in VARIANTS:
+    for v in variants:
         if v.encoder and not trained:
             print(f"{v.name:<58} (run models/garble/train_encoder.py first)", flush=True)
             continue
@@ -398,19 +432,22 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true", help="fit every variant; print their calib rows")
     ap.add_argument("--write", action="store_true", help="with --compare: then fit and write the shipped variant")
     ap.add_argument("--variant", default=SHIPPED, help="the variant to ship (a name from --compare)")
+    ap.add_argument("--only", nargs="*", default=None, help="with --compare: only the variants numbered so (from 1)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
-    sents = load_all(["news", "breaks", "alone", "mlqe"])
+    chosen = [VARIANTS[int(k) - 1] for k in args.only] if args.only is not None else VARIANTS
+    v = next(x for x in VARIANTS if x.name == args.variant)
+    needs_encoder = v.encoder or (args.compare and any(x.encoder for x in chosen))
+    sents = load_all(["news", "breaks", "alone", "mlqe"], with_encoder=needs_encoder)
     by: dict[tuple[str, str], int] = defaultdict(int)
     for s in sents:
         by[(s.source, s.split)] += 1
     print("sentences with features: " + ", ".join(f"{k[0]}/{k[1]} {v}" for k, v in sorted(by.items())), flush=True)
     if args.compare:
-        compare(sents)
+        compare(sents, chosen)
         if not args.write:
             return
-    v = next(x for x in VARIANTS if x.name == args.variant)
     train = [s for s in sents if s.split == "train"]
     calib = [s for s in sents if s.split == "calib" and s.source != "mlqe"]
     heads, sm, data = fit(train, v)
@@ -418,7 +455,8 @@ def main() -> None:
     # 3.1: a blatant repeated word or phrase ("the the") is put at the error point (chosen on calib: repeat-word
     # breaks 0.28 → 0.83, repeat-phrase 0.44 → 0.82 in articles, clean flags unchanged;
     # `python -m checker_dev.garble_eval --split calib`)
-    spec = {"class": "token-tagger", "name": "garble-tagger", "version": "3.1", "lm": lm_record(),
+    version = "3.2" if any("layer" in h for h in heads) else "3.1"
+    spec = {"class": "token-tagger", "name": "garble-tagger", "version": version, "lm": lm_record(),
             "threshold": ops["threshold"], "warning": ops["warning"], "span_min": row["span_min_0"],
             "span_fallback": False, "blatant_repeats": True, "short_sentences": SHORT,
             "short_knots": ops["short_knots"],
