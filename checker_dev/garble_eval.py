@@ -354,6 +354,28 @@ def alone_vs_in_article(scorer, n: int) -> list[str]:
     return lines
 
 
+def seed_table(scorer) -> list[str]:
+    """The seed article checked with this scorer in the engine (the real LM): its labelled garbled and clean prose
+    sentences at the scorer's warning and error points — the garble score alone; `checker eval --labels` counts
+    every rule's findings with the shipped model."""
+    from checker.engine import load_engine
+    from checker.evaluate import read_labels
+    from checker.ingest import read_path
+
+    seed = Path(__file__).resolve().parent.parent / "seeds" / "000_a4ddab08513021e3.txt"
+    labels = {x.text: x.garbled for x in read_labels(seed.with_name(seed.stem + ".labels.tsv")) if x.text}
+    engine = load_engine()
+    engine.models._parts["garble"] = scorer  # the same engine and LM pass, this scorer
+    report = engine.check(read_path(str(seed)))
+    scored = [(labels[s.text], s.garble) for s in report.sentences if s.kind == "sentence" and s.text in labels]
+    lines = [f"the seed ({seed.name}), garble score alone: labelled prose sentences at warning / error"]
+    for name, want in (("garbled", True), ("clean", False)):
+        ps = [p for y, p in scored if y == want]
+        lines.append(f"  {name:8s} {sum(p >= scorer.warning for p in ps)}/{len(ps)} at warning, "
+                     f"{sum(p >= scorer.threshold for p in ps)}/{len(ps)} at error")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=None)
@@ -361,11 +383,16 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=["dev", "calib"],
                     help="calib: compare variants there (news only), never on dev")
     ap.add_argument("--sets", nargs="*", default=["news", "breaks", "mlqe"],
-                    help="news (MQM), breaks (generated, in articles and alone), mlqe (MLQE-PE test20), bio, ted")
+                    help="news (MQM), breaks (generated, in articles and alone), mlqe (MLQE-PE test20), bio, ted; "
+                         "seed (the seed article through the engine, this scorer's garble score alone)")
     args = ap.parse_args()
     from checker.garble import load_garble
 
     scorer = load_garble(args.model)
+    if args.sets == ["seed"]:
+        for line in seed_table(scorer):
+            print(line, flush=True)
+        return
     lines, news = report(scorer, args.split, tuple(args.sets))
     for line in lines:
         print(line, flush=True)

@@ -5,6 +5,9 @@ flags), pooled into a sentence score, trained on three kinds of supervision.
     python -m checker_dev.extract --sets breaks alone mlqe
     python models/garble/train_tagger.py --compare [--write]      # the variants, on calib [then write]
     python models/garble/train_tagger.py                          # fit the shipped variant, write the model file
+    python -m checker_dev.extract --sets news breaks alone mlqe --all-train --layers 7 10   # 3.2: layer states
+    python models/garble/train_tagger.py --variant "both heads on layer 10, one sentence model per label" \
+        --out models/garble/garble-tagger-3.2.json               # 3.2 (measured, not shipped)
 
 Supervision (token positives; everything else in the sentence negative):
 - MQM news (`train` documents, every translation): Major fluency / non-translation spans; Minor spans masked.
@@ -438,8 +441,10 @@ def main() -> None:
 
     chosen = [VARIANTS[int(k) - 1] for k in args.only] if args.only is not None else VARIANTS
     v = next(x for x in VARIANTS if x.name == args.variant)
-    needs_encoder = v.encoder or (args.compare and any(x.encoder for x in chosen))
-    sents = load_all(["news", "breaks", "alone", "mlqe"], with_encoder=needs_encoder)
+    wanted = [v, *(chosen if args.compare else [])]
+    needs_encoder = any(x.encoder for x in wanted)
+    layer = LAYER if any(x.mqm_layer or x.break_layer for x in wanted) else None  # its states only when read
+    sents = load_all(["news", "breaks", "alone", "mlqe"], layer, with_encoder=needs_encoder)
     by: dict[tuple[str, str], int] = defaultdict(int)
     for s in sents:
         by[(s.source, s.split)] += 1
