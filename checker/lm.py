@@ -203,10 +203,9 @@ class LanguageModel:
                           for (s, t), v, p in zip(e.offsets, nll[k:k + len(e.ids)], pieces)]
                 k += len(e.ids)
                 h = states[r, 1:1 + len(e.ids)].to(torch.float16).numpy() if hidden else None
-                mids = {k: t[r, 1:1 + len(e.ids)].to(torch.float16).numpy() for k, t in tapped.items()}
+                mids = {layer: t[r, 1:1 + len(e.ids)].to(torch.float16).numpy() for layer, t in tapped.items()}
                 out[i] = LMOutput(tokens, h, layers=mids)
         return [o for o in out if o is not None]
-
 
     def _states_windowed(self, ids: list[int], layers: tuple[int, ...]) -> dict[int, Any]:
         """`states_many` for one long text, window by window as `score` reads it."""

@@ -2,9 +2,11 @@
 
     python -m checker_dev.extract                 # news (subsampled train), bio calib/dev, TED; ~45 min on 2 cores
     python -m checker_dev.extract --sets ted      # one set
+    python -m checker_dev.extract --sets news breaks alone mlqe --all-train --layers 7 10   # middle layers' states
 
 Per article, `$CHECKER_CACHE/garble-features/<sha1 of the text>.npz` holds every token's character span,
-surprisal (nats) and final hidden state (fp16). An interrupted run continues where it stopped (finished files are
+surprisal (nats) and final hidden state (fp16); `garble-features-L<k>/` the same articles' layer-k states (unit
+RMS, fp16) once `--layers` has run. An interrupted run continues where it stopped (finished files are
 skipped; a file is renamed into place only when complete). On a GPU machine the same command runs there.
 """
 

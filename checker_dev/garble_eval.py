@@ -43,6 +43,10 @@ def layers_of(scorer) -> tuple[int, ...]:
     return tuple(getattr(scorer, "hidden_layers", ()))
 
 
+def _layers_hint(scorer) -> str:
+    return f" --layers {' '.join(map(str, layers_of(scorer)))}" if layers_of(scorer) else ""
+
+
 def score_article(scorer, a: garbledata.Article, feats: dict) -> list[dict]:
     """Per MQM segment with at least one prose sentence: its score, words, label and underlined spans."""
     toks = [TokenScore(int(s), int(e), float(v)) for s, e, v in zip(feats["start"], feats["end"], feats["surprisal"])]
@@ -73,7 +77,8 @@ def rows_for(scorer, articles) -> list[dict]:
     for a in articles:
         f = extract.load(a.text, layers_of(scorer))
         if f is None:
-            raise SystemExit(f"no LM features for {a.key}: run `python -m checker_dev.extract` first")
+            raise SystemExit(f"no LM features for {a.key}: "
+                             f"run `python -m checker_dev.extract{_layers_hint(scorer)}` first")
         rows += score_article(scorer, a, f)
     return rows
 
@@ -227,7 +232,8 @@ def break_table(scorer, news: list[dict], split: str = "dev") -> list[str]:
     for a in arts:
         f = extract.load(a.text, layers_of(scorer))
         if f is None:
-            raise SystemExit(f"no LM features for {a.key}: run `python -m checker_dev.extract --sets breaks alone`")
+            raise SystemExit(f"no LM features for {a.key}: run "
+                             f"`python -m checker_dev.extract --sets breaks alone{_layers_hint(scorer)}`")
         where = "alone" if a.key.startswith("alone/") else "article"
         for r in score_article(scorer, a, f):
             cat = r["categories"][0] if r["categories"] else ""
