@@ -26,9 +26,9 @@ def sentences(split: str, layer: int | None) -> list:
     clean, per_kind = extract.ALONE[split]
     out = []
     for a in breaks.alone_set(split, clean, per_kind):
-        f = extract.load(a.text, layer)
+        f = extract.load(a.text, (layer,) if layer else ())
         if f is not None:
-            out += train_tagger.article_sentences(a, f, None)
+            out += train_tagger.article_sentences(a, f, None, layer)
     return out
 
 
@@ -38,11 +38,12 @@ def main() -> None:
     args = ap.parse_args()
     cols: dict[int, dict[str, float]] = {}
     for layer in args.layers:
-        train, calib = sentences("train", layer or None), sentences("calib", layer or None)
-        x = np.concatenate([s.x_tok[s.y_tok >= 0] for s in train])
+        read = layer or None
+        train, calib = sentences("train", read), sentences("calib", read)
+        x = np.concatenate([train_tagger.inputs(s, read)[s.y_tok >= 0] for s in train])
         y = np.concatenate([s.y_tok[s.y_tok >= 0] for s in train])
         head = arrays(train_tagger.fit_lr(x, y, 10.0))
-        worst = {id(s): float(_lr(head, s.x_tok.astype(np.float32)).max()) for s in calib}
+        worst = {id(s): float(_lr(head, train_tagger.inputs(s, read).astype(np.float32)).max()) for s in calib}
         clean = [s for s in calib if s.label == "clean"]
         kinds = sorted({s.kind for s in calib if s.label == "garbled"})
         cols[layer] = {}

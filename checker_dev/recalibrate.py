@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
+import sys
 from pathlib import Path
 
 from checker.garble import load_garble
@@ -19,13 +19,10 @@ from checker.metrics import cut_for_false_alarms
 from checker_dev import breaks, extract
 from checker_dev.garble_eval import rows_for
 
-WARNING_FA, ERROR_FA = 0.05, 0.01
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "models" / "garble"))
+from train_tagger import ERROR_FA, WARNING_FA, logit  # the recipe's rates and logit, not a copy
+
 YEARS = ("news2020", "news2021")
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
 
 
 def main() -> None:
@@ -34,27 +31,22 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     spec = json.loads(args.model.read_text())
-    raw = dict(spec, short_knots=[])  # short inputs unmapped, to place the knots
-    tmp = args.out.with_suffix(".raw.json")
-    tmp.write_text(json.dumps(raw))
-    try:
-        scorer = load_garble(tmp)
-    finally:
-        tmp.unlink()
+    scorer = load_garble(args.model)
+    scorer.short_knots = []  # short inputs unmapped, to place the knots
     news = [a for a in extract.selected(["news"]) if a.split == "calib"]
     alone = [a for a in breaks.alone_set("calib", *extract.ALONE["calib"]) if a.key.startswith("alone/clean/")]
+    clean = {y: [r["score"] for r in rows_for(scorer, [a for a in news if a.domain == y]) if r["label"] == "clean"]
+             for y in YEARS}
+    lone = {y: [r["score"] for r in rows_for(scorer, [a for a in alone if a.domain == y])] for y in YEARS}
     points: dict[str, float] = {}
     knots = []
     for name, rate in (("warning", WARNING_FA), ("threshold", ERROR_FA)):
         cuts, short = [], []
         for year in YEARS:
-            clean = [r["score"] for r in rows_for(scorer, [a for a in news if a.domain == year])
-                     if r["label"] == "clean"]
-            cuts.append(cut_for_false_alarms(clean, rate))
-            lone = [r["score"] for r in rows_for(scorer, [a for a in alone if a.domain == year])]
-            short.append(cut_for_false_alarms(lone, rate))
-            print(f"{name} ({rate:.0%}): {year} {len(clean)} clean segments → {cuts[-1]:.4f}; "
-                  f"{len(lone)} alone → {short[-1]:.4f}", flush=True)
+            cuts.append(cut_for_false_alarms(clean[year], rate))
+            short.append(cut_for_false_alarms(lone[year], rate))
+            print(f"{name} ({rate:.0%}): {year} {len(clean[year])} clean segments → {cuts[-1]:.4f}; "
+                  f"{len(lone[year])} alone → {short[-1]:.4f}", flush=True)
         points[name] = round(max(cuts), 4)
         knots.append([round(logit(max(short)), 4), round(logit(points[name]), 4)])
     out = dict(spec, warning=points["warning"], threshold=points["threshold"], short_knots=knots,

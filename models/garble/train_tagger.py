@@ -252,8 +252,8 @@ class Variant:
     encoder: bool = False  # the break tagger's pooled probabilities as sentence features (not shipped)
     mlp: int = 0  # hidden units of an MLP MQM head (0: logistic)
     mqm_layer: int | None = None  # the middle layer the MQM head reads (None: the final states)
-    two_sentence_models: bool = False  # one sentence model per label (MQM, breaks), the higher probability wins
     break_layer: int | None = None  # the same for the break head
+    two_sentence_models: bool = False  # one sentence model per label (MQM, breaks), the higher probability wins
 
 
 BREAK_WEIGHTS = {"broken": 1.0, "alone": 1.0}
