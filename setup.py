@@ -11,7 +11,7 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 # what checker needs at run time; training recipes, caches and cards stay in models/
 SHIPPED = {
-    "garble": ["garble-tagger.json", "garble-lr.json"],
+    "garble": ["garble-tagger.json", "garble-context.safetensors", "garble-lr.json"],
     "nli-minilm": ["model.safetensors", "config.json", "metrics.json"],
     "adequacy": ["adequacy-lr.json"],
 }

@@ -65,18 +65,31 @@ def test_malformed_inputs(tmp_path):
 
 @pytest.mark.slow
 def test_same_sentences_and_findings_in_every_format(checker):
+    """Every format gives the same sentences, scores and findings. The texts differ at most by a trailing newline,
+    and bf16 arithmetic differs in its last bits with the input's length (the scores by a few thousandths), so a
+    garbled finding whose score sits that close to an operating point may land on either side of it."""
+    garble = checker.models.garble
+    cuts = (garble.warning, garble.threshold)
+
     def signature(name):
         report = checker.check(read_path(str(SAMPLES / name)))
         sents = [(s.kind, s.text) for s in report.sentences if s.kind != "dateline"]
-        finds = sorted((f.rule, f.severity, tuple(report.sentences[i].text for i in f.sentences))
-                       for f in report.findings)
-        return sents, finds
+        scores = {s.text: s.garble for s in report.sentences}
+        finds = {(f.rule, f.severity, tuple(report.sentences[i].text for i in f.sentences)) for f in report.findings}
+        return sents, scores, finds
 
-    base = signature("wire.txt")
-    assert any(rule == "number-mismatch" for rule, _, _ in base[1])
-    assert any(rule == "name-variant" for rule, _, _ in base[1])
+    def at_a_cut(find, *scores):
+        return find[0] == "garbled" and any(abs(sc[find[2][0]] - c) < 0.01 for sc in scores for c in cuts)
+
+    base_sents, base_scores, base_finds = signature("wire.txt")
+    assert any(rule == "number-mismatch" for rule, _, _ in base_finds)
+    assert any(rule == "name-variant" for rule, _, _ in base_finds)
     for name in FORMATS:
-        assert signature(name) == base, name
+        sents, scores, finds = signature(name)
+        assert sents == base_sents, name
+        assert all(abs(scores[t] - base_scores[t]) < 0.01 for _k, t in sents), name
+        differ = finds ^ base_finds
+        assert all(at_a_cut(f, scores, base_scores) for f in differ), (name, differ)
 
 
 @pytest.mark.slow

@@ -13,15 +13,18 @@ from checker.garble import load_garble
 from checker.modelstore import garble_path
 
 
-def test_shipped_model_is_v3_with_a_break_head() -> None:
+def test_shipped_model_is_v3_with_a_break_head_and_a_context_head() -> None:
     spec = json.loads(garble_path().read_text())
-    assert spec["class"] == "token-tagger" and spec["version"] == "3.1" and spec["blatant_repeats"]
+    assert spec["class"] == "token-tagger" and spec["version"] == "3.3" and spec["blatant_repeats"]
     assert [h["name"] for h in spec["heads"]] == ["break"]
     assert spec["threshold"] >= spec["warning"]
     assert not spec["span_fallback"]  # v3 never underlines a guess
+    assert spec["calib"]["operating_points"] == "held in each year's clean calib segments"
     scorer = load_garble()
     assert scorer.short_knots and all(x <= y + 10 for x, y in scorer.short_knots)
-    assert scorer.hidden_layers == () and len(scorer.sentence_models) == 1  # 3.1 reads the final states
+    # 3.3: both heads and the context head read layer 10; one sentence model per label
+    assert scorer.hidden_layers == (10,) and len(scorer.sentence_models) == 2 and scorer.context is not None
+    assert {"ctx_sentence", "ctx_max_p"} <= set(scorer.sentence_features)
 
 
 def test_short_inputs_are_mapped_monotonically() -> None:
@@ -53,7 +56,7 @@ def test_a_model_file_naming_another_encoder_is_refused(tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
     save_file({"tagger.weight": torch.zeros(1, 384), "tagger.bias": torch.zeros(1)}, str(tmp_path / "enc.safetensors"))
-    spec = json.loads(garble_path().read_text())
+    spec = json.loads((garble_path().parent / "garble-tagger-3.1.json").read_text())
     spec["encoder"] = {"file": "enc.safetensors", "sha256": "0" * 64, "span_min": 0.9}
     bad = tmp_path / "garble.json"
     bad.write_text(json.dumps(spec))
@@ -127,7 +130,7 @@ def test_each_head_reads_the_states_of_its_layer(tmp_path: Path) -> None:
     from checker.segment import segment
     from checker.tokens import TokenScore
 
-    spec = json.loads(garble_path().read_text())
+    spec = json.loads((garble_path().parent / "garble-tagger-3.1.json").read_text())  # final states, no context
     spec["token"].pop("layer", None)
     spec["heads"][0]["layer"] = 7
     path = tmp_path / "garble.json"
@@ -155,7 +158,7 @@ def test_each_head_reads_the_states_of_its_layer(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_measured_3_2_model_reads_layer_10_through_the_engine(checker) -> None:
-    """3.2 (measured beside the shipped 3.1, not shipped: `models/garble/MODEL_CARD.md`): both heads read layer
+    """3.2 (measured beside 3.1, not shipped: `models/garble/MODEL_CARD.md`): both heads read layer
     10's states and two sentence models give the higher probability; through the real engine and LM it asks the
     pass for layer 10 and judges the seed's blatant breaks as broken."""
     from checker.ingest import read_path
@@ -169,3 +172,42 @@ def test_the_measured_3_2_model_reads_layer_10_through_the_engine(checker) -> No
     by_text = {s.text: s for s in report.sentences}
     assert by_text["Send his army."].garble >= scorer.warning
     assert by_text["You’re trying to keep the pressure down by swearing."].garble >= scorer.warning
+
+
+def test_the_context_head_reads_both_sides_and_pads_alike(tmp_path: Path) -> None:
+    """3.3's context head: a token's probability depends on the words after it (the causal LM's cannot), padding
+    in a batch changes nothing, and the saved file loads to the same head."""
+    import numpy as np
+    import torch
+
+    from checker.garble.context import ContextHead, load, probabilities, save
+
+    torch.manual_seed(0)
+    head = ContextHead(12, width=16, layers=2, heads=2).eval()
+    rng = np.random.default_rng(0)
+    short, long = rng.normal(size=(5, 12)).astype(np.float32), rng.normal(size=(9, 12)).astype(np.float32)
+    (p_alone, q_alone), = probabilities(head, [short])
+    (p_batch, q_batch), (p_long, _q) = probabilities(head, [short, long])
+    assert p_alone.shape == (5,) and p_long.shape == (9,) and 0 < q_alone < 1
+    assert np.allclose(p_alone, p_batch, atol=1e-5) and abs(q_alone - q_batch) < 1e-5
+    changed = short.copy()
+    changed[4] += 3.0  # the last word differs: the first word's probability moves with it
+    (p_changed, _q), = probabilities(head, [changed])
+    assert abs(float(p_changed[0]) - float(p_alone[0])) > 1e-4
+    save(head, tmp_path / "ctx.safetensors")
+    loaded, sha = load(tmp_path, {"file": "ctx.safetensors", **head.config()})
+    (p_loaded, q_loaded), = probabilities(loaded, [short])
+    assert len(sha) == 64 and np.allclose(p_loaded, p_alone, atol=1e-6) and abs(q_loaded - q_alone) < 1e-6
+
+
+def test_a_model_file_naming_another_context_head_is_refused(tmp_path: Path) -> None:
+    from checker.garble.context import ContextHead, save
+
+    save(ContextHead(651, width=16, layers=1, heads=2), tmp_path / "ctx.safetensors")
+    spec = json.loads((garble_path().parent / "garble-tagger-3.1.json").read_text())
+    spec["context"] = {"file": "ctx.safetensors", "sha256": "0" * 64, "span_min": 0.9, "layer": 10, "d_in": 651,
+                       "width": 16, "layers": 1, "heads": 2}
+    bad = tmp_path / "garble.json"
+    bad.write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match="not the context head"):
+        load_garble(bad)

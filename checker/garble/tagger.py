@@ -165,7 +165,20 @@ class TokenTaggerScorer(Identified):
         # probe finds broken grammar there better than in the last layer, which is shaped for the next word
         self.head_layers: list[int | None] = [spec["token"].get("layer"),
                                               *(h.get("layer") for h in spec.get("heads", []))]
-        self.hidden_layers: tuple[int, ...] = tuple(sorted({k for k in self.head_layers if k is not None}))
+        # 3.3: the context head, a small bidirectional transformer over a middle layer's states (context.py)
+        self.context: Any = None
+        self.context_layer: int | None = None
+        self.context_min = 1.0
+        if "context" in spec:
+            from checker.garble.context import load as load_context  # noqa: PLC0415 - 3.3 files only
+
+            self.context, sha = load_context(Path(spec["__dir__"]), spec["context"])
+            if spec["context"].get("sha256") not in (None, sha):
+                raise ValueError(f"{spec['context']['file']} is not the context head this garble model was fitted "
+                                 "with")
+            self.context_layer, self.context_min = spec["context"].get("layer"), float(spec["context"]["span_min"])
+        self.hidden_layers: tuple[int, ...] = tuple(sorted({k for k in (*self.head_layers, self.context_layer)
+                                                            if k is not None}))
         # v3: the break tagger, a bidirectional encoder over each sentence and the one before it
         self.encoder: Any = None
         self.encoder_min = 1.0
@@ -185,6 +198,8 @@ class TokenTaggerScorer(Identified):
         pooled = set(POOLED) | {f"{name}_{k}" for name, _b, _c in self.heads for k in POOLED}
         if self.encoder is not None:
             pooled |= {f"enc_{k}" for k in POOLED}
+        if self.context is not None:
+            pooled |= {f"ctx_{k}" for k in POOLED} | {"ctx_sentence"}
         missing = set(self.sentence_features) - set(FEATURES) - pooled - set(CONTEXT)
         if missing:
             raise ValueError(f"garble model needs unknown features: {sorted(missing)}")
@@ -215,6 +230,18 @@ class TokenTaggerScorer(Identified):
         blocks = [self.token, *(block for _name, block, _cut in self.heads)]
         return [_lr(block, xs[k]) for block, k in zip(blocks, self.head_layers)]
 
+    def context_probabilities(self, lm: Any, sts: list[Any], index: list[list[int]], text: str
+                              ) -> list[tuple[Any, float] | None]:
+        """The context head's token probabilities and sentence probability for each sentence, in one batch
+        (None per sentence when the model has no context head)."""
+        if self.context is None:
+            return [None] * len(sts)
+        from checker.garble.context import probabilities  # noqa: PLC0415 - 3.3 files only
+
+        states = lm.hidden if self.context_layer is None else lm.layers[self.context_layer]
+        return list(probabilities(self.context, [token_features(states, st, idx, text, self.extra)
+                                                 for st, idx in zip(sts, index)]))
+
     def score(self, article: ArticleScores) -> list[GarbleVerdict]:
         text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
         if hidden is None or any(k not in article.lm.layers for k in self.hidden_layers):
@@ -229,12 +256,17 @@ class TokenTaggerScorer(Identified):
         sents = article.sentences
         enc = self.encoder.probabilities([(sents[i - 1].text if i else "", sents[i].text) for i in live]) \
             if self.encoder is not None else [None] * len(live)
+        ctx = self.context_probabilities(article.lm, [sts[i] for i in live], [index[i] for i in live], text)
         for k, (i, row) in enumerate(zip(live, sentence_features([sts[i] for i in live]))):
             seg, st, idx = article.sentences[i], sts[i], index[i]
             ps = self.token_probabilities(article.lm, st, idx, text)
             feats = {**row, **pooled_features(ps[0]), "short_input": float(short)}
             for (name, _block, _cut), ph in zip(self.heads, ps[1:]):
                 feats.update({f"{name}_{key}": v for key, v in pooled_features(ph).items()})
+            if ctx[k] is not None:
+                ps.append(ctx[k][0])
+                feats.update({f"ctx_{key}": v for key, v in pooled_features(ctx[k][0]).items()})
+                feats["ctx_sentence"] = ctx[k][1]
             pieces = None
             if enc[k] is not None:
                 ep, eo = enc[k]
@@ -275,7 +307,7 @@ class TokenTaggerScorer(Identified):
         if not len(p0):
             return [], []
         runs: list[tuple[float, int, int]] = []  # (confidence, start, end) in characters
-        cuts = [self.span_min, *(cut for _n, _b, cut in self.heads)]
+        cuts = [self.span_min, *(cut for _n, _b, cut in self.heads), self.context_min]  # the context head's last
         for ph, cut in zip(ps, cuts):
             runs += _runs(ph, ph >= cut, [(visible_start(text, t), t.end) for t in st.tokens])
         if pieces is not None and len(pieces[0]):

