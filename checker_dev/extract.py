@@ -32,6 +32,9 @@ BIO_DEV, TED_TALKS = 150, 25
 # given generated breaks, single sentences checked alone (clean, broken per kind), MLQE-PE lines per language pair
 BROKEN = {"train": (4, 0.35), "calib": (15, 0.5), "dev": (15, 0.5)}  # (translations per document, share broken)
 ALONE = {"train": (3000, 200), "calib": (800, 100), "dev": (1000, 150)}
+# `more-breaks`: a second draw of generated breaks on `train` documents only (another seed), for a recipe variant
+# that asks whether the context head wants more of them; the sets above stay exactly as they are
+MORE_BREAKS = {"broken": (4, 0.35), "alone": (1500, 400), "seed": 1}
 MLQE = {"train": 1500, "test20": 1000}
 SHORT_CHARS, BATCH = 1500, 32  # texts this short are scored in batches (LanguageModel.score_many)
 
@@ -74,6 +77,14 @@ def selected(sets: list[str], all_train: bool = False) -> list[garbledata.Articl
 
         for split, (clean, per_kind) in ALONE.items():
             out += breaks.alone_set(split, clean, per_kind)
+    if "more-breaks" in sets:
+        from checker_dev import breaks
+
+        first = {a.text for a in breaks.broken_set("train", *BROKEN["train"])} | \
+            {a.text for a in breaks.alone_set("train", *ALONE["train"])}
+        more = breaks.broken_set("train", *MORE_BREAKS["broken"], seed=MORE_BREAKS["seed"]) + \
+            breaks.alone_set("train", *MORE_BREAKS["alone"], seed=MORE_BREAKS["seed"])
+        out += [a for a in more if a.text not in first]  # a sentence drawn twice would count twice
     if "mlqe" in sets:
         from checker_dev import mlqe
 

@@ -87,6 +87,7 @@ class Sentence:
     major: list[tuple[int, int]]
     enc_p: np.ndarray  # the break tagger's word-piece probabilities (checker/garble/encoder.py)
     enc_spans: list[tuple[int, int]]  # their character spans in the article
+    more: bool = False  # from the second draw of generated breaks (extract's `more-breaks`; train documents only)
 
 
 def source_of(key: str) -> str:
@@ -148,12 +149,17 @@ def load_all(sets: list[str], layer: int | None = LAYER, with_encoder: bool = Tr
     encoder = load_encoder(HERE, {"file": ENCODER})[0] if with_encoder and (HERE / ENCODER).exists() else None
     sentences: list[Sentence] = []
     missing = 0
-    for a in extract.selected(sets, all_train=True):
-        f = extract.load(a.text, (layer,) if layer else ())
-        if f is None:
-            missing += 1
-            continue
-        sentences += article_sentences(a, f, encoder, layer)
+    groups = [([x for x in sets if x != "more-breaks"], False), *([(["more-breaks"], True)] if "more-breaks" in sets
+                                                                  else [])]
+    for group, more in groups:
+        for a in extract.selected(group, all_train=True):
+            f = extract.load(a.text, (layer,) if layer else ())
+            if f is None:
+                missing += 1
+                continue
+            for s in article_sentences(a, f, encoder, layer):
+                s.more = more
+                sentences.append(s)
     if missing:
         print(f"({missing} articles without LM features left out: run checker_dev.extract"
               f"{f' --layers {layer}' if layer else ''})", flush=True)
@@ -261,6 +267,7 @@ class Variant:
     break_layer: int | None = None  # the same for the break head
     two_sentence_models: bool = False  # one sentence model per label (MQM, breaks), the higher probability wins
     context: bool = False  # 3.3: the context head (a small bidirectional transformer on layer LAYER) as a third head
+    more_breaks: bool = False  # the second draw of generated breaks joins the first (train documents only)
 
 
 BREAK_WEIGHTS = {"broken": 1.0, "alone": 1.0}
@@ -280,6 +287,8 @@ VARIANTS = [
             context=True),
     Variant("3.1 + the context head, one sentence model per label", {"news": 1.0}, two_sentence_models=True,
             context=True),
+    Variant("3.3 with the breaks drawn twice", {"news": 1.0}, mqm_layer=LAYER, break_layer=LAYER,
+            two_sentence_models=True, context=True, more_breaks=True),
 ]
 SHIPPED = "3.2 + the context head"
 
@@ -372,6 +381,8 @@ def fit_heads(sents: list[Sentence], v: Variant) -> list[dict]:
 def fit(train: list[Sentence], v: Variant) -> tuple[list[dict], dict, dict, Any]:
     """Token heads on every train document; the sentence model on fold-1 documents, from token heads fitted on
     fold 0 (the break tagger and the context head too), so it learns how far to trust out-of-sample confidence."""
+    if not v.more_breaks:
+        train = [s for s in train if not s.more]
     fold = {d: int(hashlib.sha1(d.encode()).hexdigest(), 16) % 2 for d in {s.doc for s in train}}
     features = features_of(v)
     oof_heads = fit_heads([s for s in train if fold[s.doc] == 0], v)
@@ -506,10 +517,11 @@ def main() -> None:
     wanted = [v, *(chosen if args.compare else [])]
     needs_encoder = any(x.encoder for x in wanted)
     layer = LAYER if any(x.mqm_layer or x.break_layer or x.context for x in wanted) else None  # only when read
-    sents = load_all(["news", "breaks", "alone", "mlqe"], layer, with_encoder=needs_encoder)
+    more = ["more-breaks"] if any(x.more_breaks for x in wanted) else []
+    sents = load_all(["news", "breaks", "alone", "mlqe", *more], layer, with_encoder=needs_encoder)
     by: dict[tuple[str, str], int] = defaultdict(int)
     for s in sents:
-        by[(s.source, s.split)] += 1
+        by[(s.source + (" (second draw)" if s.more else ""), s.split)] += 1
     print("sentences with features: " + ", ".join(f"{k[0]}/{k[1]} {v}" for k, v in sorted(by.items())), flush=True)
     if args.compare:
         compare(sents, chosen)
