@@ -12,6 +12,7 @@ tensor, the input standardisation included.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ class ContextHead(torch.nn.Module):
         self.pos = torch.nn.Embedding(MAX_POSITIONS, width)
         block = torch.nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.1, batch_first=True,
                                                  norm_first=True)
-        self.layers = torch.nn.ModuleList([block] + [_copy(block) for _ in range(layers - 1)])
+        # every layer starts as a copy of the first, as torch's TransformerEncoder builds its stack
+        self.layers = torch.nn.ModuleList([block] + [copy.deepcopy(block) for _ in range(layers - 1)])
         self.token = torch.nn.Linear(width, 1)
         self.attend = torch.nn.Linear(width, 1)
         self.sentence = torch.nn.Linear(width, 1)
@@ -54,12 +56,6 @@ class ContextHead(torch.nn.Module):
     def config(self) -> dict[str, int]:
         return {"d_in": self.inp.in_features, "width": self.inp.out_features, "layers": len(self.layers),
                 "heads": self.layers[0].self_attn.num_heads}
-
-
-def _copy(block: torch.nn.Module) -> torch.nn.Module:
-    import copy  # noqa: PLC0415
-
-    return copy.deepcopy(block)
 
 
 def batch(xs: list[Any]) -> tuple[torch.Tensor, torch.Tensor]:
