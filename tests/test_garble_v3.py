@@ -211,3 +211,14 @@ def test_a_model_file_naming_another_context_head_is_refused(tmp_path: Path) -> 
     bad.write_text(json.dumps(spec))
     with pytest.raises(ValueError, match="not the context head"):
         load_garble(bad)
+
+
+def test_the_underline_takes_whole_words_with_their_apostrophes() -> None:
+    from checker.garble import whole_words
+
+    text = "You’re trying, said Russia's ‘envoy’ to Kuleva."
+    assert whole_words(text, 3, 6, 0, len(text)) == (0, 6)  # "’re" → "You’re", never "re"
+    assert whole_words(text, 0, 3, 0, len(text)) == (0, 6)  # "You" → the same word, one underline
+    assert text[slice(*whole_words(text, 26, 28, 0, len(text)))] == "Russia's"
+    assert text[slice(*whole_words(text, 29, 36, 0, len(text)))] == "envoy"  # quotes around a word stay outside
+    assert text[slice(*whole_words(text, 44, 46, 0, len(text)))] == "Kuleva"

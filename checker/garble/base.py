@@ -43,11 +43,18 @@ def trained_on(spec: dict[str, Any]) -> dict[str, Any] | None:
     return dict(lm) if isinstance(lm, dict) else None
 
 
+def _in_word(text: str, i: int) -> bool:
+    """A letter or digit, or an apostrophe between two letters ("You’re", "Russia's"): part of the word."""
+    return text[i].isalnum() or (text[i] in "’'" and 0 < i < len(text) - 1 and text[i - 1].isalpha()
+                                 and text[i + 1].isalpha())
+
+
 def whole_words(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
-    """Widen a token window to whole words so the underline never cuts "Kuleva" into "va"."""
-    while start > lo and text[start - 1].isalnum():
+    """Widen a token window to whole words so the underline never cuts "Kuleva" into "va", nor "You’re" into
+    "You" and "re"."""
+    while start > lo and _in_word(text, start - 1):
         start -= 1
-    while end < hi and text[end].isalnum():
+    while end < hi and _in_word(text, end):
         end += 1
     while end > start and text[end - 1] in " ,;:“”‘’\"'":
         end -= 1
