@@ -21,8 +21,9 @@ def test_the_blatant_breaks_are_caught(seed_report, seed_labels):
 
 @pytest.mark.xfail(strict=True, reason="garble 3.3 flags 4 of the 7 garbled sentences (3.1: 5, with 2 clean ones in "
                                        "the warning band); it misses the tense break “after carefully study”, the "
-                                       "weakest kind on dev too (models/garble/MODEL_CARD.md); operating points chosen "
-                                       "on news calib, never on the seed; an open item of the garble-v3 issue")
+                                       "weakest kind on dev too; operating points chosen on news calib, never on the "
+                                       "seed; a target out of reach, measured with its limits in "
+                                       "models/garble/MODEL_CARD.md")
 def test_garbled_recall(seed_report, seed_labels):
     caught, _ = _seed_sets(seed_report, seed_labels)
     assert len(caught) >= 5, f"caught only {caught}"
