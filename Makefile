@@ -52,10 +52,12 @@ wheel-check: setup
 	@echo "wheel-check: the installed wheel checked and re-rendered the seed"
 
 # the garble detector's dev table (MQM news, generated breaks in articles and alone, MLQE-PE test20; LM features
-# cached by `python -m checker_dev.extract`, ~20 min on 2 cores the first time), then the seed through
+# and layer 10's states (garble 3.3 reads them) cached by `python -m checker_dev.extract`, ~25 min on 2 cores the
+# first time), then the seed through
 # `checker eval --labels`
 eval: setup
 	$(BIN)/python -m checker_dev.extract --sets news breaks alone mlqe --splits dev test20
+	$(BIN)/python -m checker_dev.extract --sets news breaks alone mlqe --splits dev test20 --layers 10
 	$(BIN)/python -m checker_dev.garble_eval
 	$(BIN)/checker eval --labels seeds/000_a4ddab08513021e3.labels.tsv
 
@@ -89,6 +91,7 @@ clean:
 # features from `python -m checker_dev.extract`, as `make eval`; encoder features cached on first run)
 eval-source: setup
 	$(BIN)/python -m checker_dev.extract --sets news --splits calib dev
+	$(BIN)/python -m checker_dev.extract --sets news --splits calib dev --layers 10
 	$(BIN)/python -m checker_dev.source_eval
 	$(BIN)/python -m checker_dev.name_source_eval
 	$(BIN)/python -m checker_dev.name_source_eval --planted

@@ -46,12 +46,12 @@ CLEAN_BUDGET = 0.04  # source-meaning's warning point: at most this share of cle
 
 def garble_by_segment(a: BiArticle, scorer) -> dict[int, float] | None:
     """The English-only garble score of each segment (index), from the cached LM features; None without them."""
-    from checker_dev.garble_eval import score_article
+    from checker_dev.garble_eval import layers_of, score_article
 
     g = _garble_articles().get(a.key)
     if g is None or g.text != a.target_text:
         return None
-    feats = extract.load(g.text)
+    feats = extract.load(g.text, layers_of(scorer))
     if feats is None:
         return None
     return {row["seg"]: row["score"] for row in score_article(scorer, g, feats)}
@@ -85,19 +85,34 @@ def split_articles(split: str, scorer) -> list[tuple[BiArticle, dict[int, float]
     return out
 
 
+def _kept(a: BiArticle, g: dict[int, float]) -> list[int]:
+    """The labelled segments of an article that have a garble score, in order."""
+    return [k for k, p in enumerate(a.pairs) if (p.accuracy or p.clean) and k in g]
+
+
 def segment_rows(split: str, encoder, scorer) -> dict[str, np.ndarray]:
-    """Features of every labelled segment pair of the split (cached), with labels, word counts and garble."""
+    """Features of every labelled segment pair of the split (cached), with labels, word counts and garble. The
+    cache holds the garble model it was scored with: another model's scores replace the garble column only (the
+    encoder features, the slow part, stay)."""
     path = CACHE / f"{split}.npz"
     if path.exists():
         with np.load(path) as z:
-            return {k: z[k] for k in z.files}
+            out = {k: z[k] for k in z.files}
+        if str(out.get("garble_model", "")) == scorer.sha256:
+            return out
+        garble = np.asarray([g[k] for a, g in split_articles(split, scorer) for k in _kept(a, g)])
+        if len(garble) == len(out["y"]):
+            out["X"][:, FEATURES.index("garble")] = garble
+            out.update(garble=garble, garble_model=np.asarray(scorer.sha256))
+            np.savez_compressed(path, **out)
+            return out
     X, y, words, garble, art = [], [], [], [], []
     for n, (a, g) in enumerate(split_articles(split, scorer)):
         src = encoder.embed([p.source for p in a.pairs])
         tgt = encoder.embed([p.target for p in a.pairs])
         sim = src @ tgt.T
         row, col = _neighbours(sim, 1), _neighbours(sim, 0)
-        keep = [k for k, p in enumerate(a.pairs) if (p.accuracy or p.clean) and k in g]
+        keep = _kept(a, g)
         pairs = [PairText(a.pairs[k].source, a.pairs[k].target, "zh", float(sim[k, k] - (row[k] + col[k]) / 2),
                           g[k]) for k in keep]
         X.append(features(pairs, encoder))
@@ -106,7 +121,7 @@ def segment_rows(split: str, encoder, scorer) -> dict[str, np.ndarray]:
         garble += [g[k] for k in keep]
         art += [n] * len(keep)
     out = {"X": np.concatenate(X), "y": np.asarray(y, bool), "words": np.asarray(words),
-           "garble": np.asarray(garble), "article": np.asarray(art)}
+           "garble": np.asarray(garble), "article": np.asarray(art), "garble_model": np.asarray(scorer.sha256)}
     CACHE.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **out)
     return out
