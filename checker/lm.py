@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,25 @@ class LanguageModel:
     def dtype_name(self) -> str:
         return str(self.dtype).removeprefix("torch.")
 
+    def _window_spans(self, n: int) -> Iterator[tuple[int, int, int]]:
+        """The windows a text of n tokens is read in: (first token read, first token scored, end). Each window
+        re-reads up to `context` tokens before the ones it scores, so no token is scored with too little left
+        context."""
+        start = 0
+        while start < n:
+            ctx_start = max(0, start - self.context)
+            end = min(n, ctx_start + self.window - 1)
+            yield ctx_start, start, end
+            start = end
+
+    def _padded(self, rows: list[list[int]]) -> torch.Tensor:
+        """Token rows after <bos>, right-padded into one batch (a causal model never lets a token see the padding
+        after it)."""
+        inp = torch.zeros(len(rows), 1 + max(len(r) for r in rows), dtype=torch.long)
+        for r, ids in enumerate(rows):
+            inp[r, :1 + len(ids)] = torch.tensor([self.bos_id, *ids])
+        return inp
+
     @torch.inference_mode()
     def score(self, text: str, *, hidden: bool = False, layers: tuple[int, ...] = ()) -> LMOutput:
         """Every token's surprisal in context; with hidden=True also each token's final hidden state, and for each
@@ -142,25 +161,21 @@ class LanguageModel:
             # fp16, as the training features were stored: a 1 MB article (~250k tokens) holds 320 MB, not 640
             states = torch.zeros(len(ids), self.model.config.hidden_size, dtype=torch.float16)
         mids = {k: torch.zeros(len(ids), self.model.config.hidden_size, dtype=torch.float16) for k in layers}
-        body = self.window - 1
-        start = 0
         windows: list[Window] = []
-        while start < len(ids):
+        for ctx_start, start, end in self._window_spans(len(ids)):
             checkpoint()  # a window is the unit of work an abandoned check may still cost
-            ctx_start = max(0, start - self.context)
-            chunk = ids[ctx_start: start + body - (start - ctx_start)]
+            chunk = ids[ctx_start:end]
             inp = torch.tensor([[bos] + chunk])
             cache = KVCache(len(self.model.layers)) if len(windows) < MAX_KEPT_WINDOWS else None
             nll, h, tapped = self._nll(inp, torch.tensor(chunk), cache, taps=layers)
-            windows.append(Window(ctx_start, start, ctx_start + len(chunk), cache, h if cache is not None else None))
+            windows.append(Window(ctx_start, start, end, cache, h if cache is not None else None))
             first = start - ctx_start
             for i in range(first, len(chunk)):
                 surprisal[ctx_start + i] = float(nll[i])
             if states is not None:
-                states[start:ctx_start + len(chunk)] = h[1 + first:].to(torch.float16)
+                states[start:end] = h[1 + first:].to(torch.float16)
             for k, t in tapped.items():
-                mids[k][start:ctx_start + len(chunk)] = t[1 + first:].to(torch.float16)
-            start = ctx_start + len(chunk)
+                mids[k][start:end] = t[1 + first:].to(torch.float16)
         with self._tok_lock:
             pieces = [self.tokenizer.id_to_token(i) for i in ids]
         tokens = [TokenScore(s, e, round(v, 4), p) for (s, e), v, p in zip(offsets, surprisal, pieces)]
@@ -186,11 +201,7 @@ class LanguageModel:
             elif i not in batched:
                 out[i] = self.score(texts[i], hidden=hidden, layers=layers)
         if short:
-            width = 1 + max(len(encs[i].ids) for i in short)
-            inp = torch.zeros(len(short), width, dtype=torch.long)
-            for r, i in enumerate(short):
-                inp[r, :1 + len(encs[i].ids)] = torch.tensor([self.bos_id, *encs[i].ids])
-            states, tapped = self.model.run(inp, taps=layers)
+            states, tapped = self.model.run(self._padded([encs[i].ids for i in short]), taps=layers)
             rows = torch.cat([states[r, :len(encs[i].ids)] for r, i in enumerate(short)])
             target = torch.tensor([t for i in short for t in encs[i].ids])
             nll = self._surprisal(rows, target).tolist()
@@ -210,14 +221,9 @@ class LanguageModel:
     def _states_windowed(self, ids: list[int], layers: tuple[int, ...]) -> dict[int, Any]:
         """`states_many` for one long text, window by window as `score` reads it."""
         states = {k: torch.zeros(len(ids), self.hidden_size, dtype=torch.float16) for k in layers}
-        body, start = self.window - 1, 0
-        while start < len(ids):
-            ctx_start = max(0, start - self.context)
-            chunk = ids[ctx_start: start + body - (start - ctx_start)]
-            first = start - ctx_start
-            for k, t in self.model.tapped(torch.tensor([[self.bos_id] + chunk]), layers).items():
-                states[k][start:ctx_start + len(chunk)] = t[0, 1 + first:].to(torch.float16)
-            start = ctx_start + len(chunk)
+        for ctx_start, start, end in self._window_spans(len(ids)):
+            for k, t in self.model.tapped(torch.tensor([[self.bos_id] + ids[ctx_start:end]]), layers).items():
+                states[k][start:end] = t[0, 1 + start - ctx_start:].to(torch.float16)
         return {k: v.numpy() for k, v in states.items()}
 
     @torch.inference_mode()
@@ -234,11 +240,7 @@ class LanguageModel:
             if i not in batched:
                 out[i] = self._states_windowed(e, layers)
         if short:
-            width = 1 + max(len(encs[i]) for i in short)
-            inp = torch.zeros(len(short), width, dtype=torch.long)
-            for r, i in enumerate(short):
-                inp[r, :1 + len(encs[i])] = torch.tensor([self.bos_id, *encs[i]])
-            for k, got in self.model.tapped(inp, layers).items():
+            for k, got in self.model.tapped(self._padded([encs[i] for i in short]), layers).items():
                 for r, i in enumerate(short):
                     out[i][k] = got[r, 1:1 + len(encs[i])].to(torch.float16).numpy()
         return out

@@ -188,10 +188,7 @@ def extract_layers(arts: list[garbledata.Article], layers: tuple[int, ...]) -> N
         for batch in batches:
             for a, states in zip(batch, lm.states_many([a.text for a in batch], layers)):
                 for k, h in states.items():
-                    target = path_for(a.text, k)
-                    tmp = target.with_suffix(".tmp.npz")
-                    np.savez(tmp, hidden=h.astype(np.float16))
-                    os.replace(tmp, target)
+                    _write(path_for(a.text, k), hidden=h.astype(np.float16))
                 tokens += len(next(iter(states.values())))
             progress.update(task, advance=len(batch), description=f"layers {tokens / (time.time() - t0):.0f} tok/s")
 
@@ -202,9 +199,13 @@ def save(text: str, out) -> None:
            "end": np.array([t.end for t in out.tokens], dtype=np.int32),
            "surprisal": np.array([t.surprisal for t in out.tokens], dtype=np.float32),
            "hidden": (out.hidden if out.hidden is not None else np.zeros((0, 640))).astype(np.float16)}
-    target = path_for(text)
+    _write(path_for(text), **arr)
+
+
+def _write(target: Path, **arrays: np.ndarray) -> None:
+    """An .npz renamed into place only when complete (an interrupted run leaves no half file)."""
     tmp = target.with_suffix(".tmp.npz")
-    np.savez(tmp, **arr)
+    np.savez(tmp, **arrays)
     os.replace(tmp, target)
 
 if __name__ == "__main__":

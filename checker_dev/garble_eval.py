@@ -300,7 +300,8 @@ def mlqe_table(scorer) -> list[str]:
     for a in arts:
         f = extract.load(a.text, layers_of(scorer))
         if f is None:
-            raise SystemExit("no LM features for MLQE-PE: run `python -m checker_dev.extract --sets mlqe`")
+            raise SystemExit(f"no LM features for MLQE-PE: run `python -m checker_dev.extract --sets mlqe"
+                             f"{_layers_hint(scorer)}`")
         rows = score_article(scorer, a, f)
         if not rows:
             continue

@@ -172,10 +172,7 @@ class TokenTaggerScorer(Identified):
         if "context" in spec:
             from checker.garble.context import load as load_context  # noqa: PLC0415 - 3.3 files only
 
-            self.context, sha = load_context(Path(spec["__dir__"]), spec["context"])
-            if spec["context"].get("sha256") not in (None, sha):
-                raise ValueError(f"{spec['context']['file']} is not the context head this garble model was fitted "
-                                 "with")
+            self.context = _companion(spec, "context", load_context, "context head")
             self.context_layer, self.context_min = spec["context"].get("layer"), float(spec["context"]["span_min"])
         self.hidden_layers: tuple[int, ...] = tuple(sorted({k for k in (*self.head_layers, self.context_layer)
                                                             if k is not None}))
@@ -185,9 +182,7 @@ class TokenTaggerScorer(Identified):
         if "encoder" in spec:
             from checker.garble.encoder import load as load_encoder  # noqa: PLC0415 - v3 files only
 
-            self.encoder, sha = load_encoder(Path(spec["__dir__"]), spec["encoder"])
-            if spec["encoder"].get("sha256") not in (None, sha):
-                raise ValueError(f"{spec['encoder']['file']} is not the encoder this garble model was fitted with")
+            self.encoder = _companion(spec, "encoder", load_encoder, "encoder")
             self.encoder_min = float(spec["encoder"]["span_min"])
         # 3.2: the sentence model may be two ("any_of"): one fitted to the experts' MQM label, one to generated
         # breaks, the sentence's probability the higher of the two (one logistic model serving both labels ranked
@@ -220,27 +215,28 @@ class TokenTaggerScorer(Identified):
         self.blatant_repeats: bool = spec.get("blatant_repeats", False)
         self.identify(spec, sha256, "garble-tagger")
 
-    def token_probabilities(self, lm: Any, st: Any, idx: list[int], text: str = "") -> list[Any]:
+    def layer_features(self, lm: Any, st: Any, idx: list[int], text: str = "") -> dict[int | None, Any]:
+        """A sentence's token inputs once per layer read (None: the final states, `LMOutput.hidden`; k:
+        `.layers[k]`), shared by the heads and the context head that read the same layer."""
+        return {k: token_features(lm.hidden if k is None else lm.layers[k], st, idx, text, self.extra)
+                for k in dict.fromkeys((*self.head_layers, *((self.context_layer,) if self.context else ())))}
+
+    def token_probabilities(self, lm: Any, st: Any, idx: list[int], text: str = "",
+                            xs: dict[int | None, Any] | None = None) -> list[Any]:
         """Each head's token probabilities (the first head's first), each from the states of the layer it reads
-        (`LMOutput.hidden`, or `.layers[k]`), one feature matrix per layer."""
-        xs: dict[int | None, Any] = {}
-        for k in self.head_layers:
-            if k not in xs:
-                xs[k] = token_features(lm.hidden if k is None else lm.layers[k], st, idx, text, self.extra)
+        (`layer_features`, computed here unless given)."""
+        xs = xs if xs is not None else self.layer_features(lm, st, idx, text)
         blocks = [self.token, *(block for _name, block, _cut in self.heads)]
         return [_lr(block, xs[k]) for block, k in zip(blocks, self.head_layers)]
 
-    def context_probabilities(self, lm: Any, sts: list[Any], index: list[list[int]], text: str
-                              ) -> list[tuple[Any, float] | None]:
-        """The context head's token probabilities and sentence probability for each sentence, in one batch
-        (None per sentence when the model has no context head)."""
+    def context_probabilities(self, xs: list[dict[int | None, Any]]) -> list[tuple[Any, float] | None]:
+        """The context head's token probabilities and sentence probability for each sentence (its
+        `layer_features`), in one batch; None per sentence when the model has no context head."""
         if self.context is None:
-            return [None] * len(sts)
+            return [None] * len(xs)
         from checker.garble.context import probabilities  # noqa: PLC0415 - 3.3 files only
 
-        states = lm.hidden if self.context_layer is None else lm.layers[self.context_layer]
-        return list(probabilities(self.context, [token_features(states, st, idx, text, self.extra)
-                                                 for st, idx in zip(sts, index)]))
+        return list(probabilities(self.context, [x[self.context_layer] for x in xs]))
 
     def score(self, article: ArticleScores) -> list[GarbleVerdict]:
         text, toks, hidden = article.text, article.lm.tokens, article.lm.hidden
@@ -256,10 +252,11 @@ class TokenTaggerScorer(Identified):
         sents = article.sentences
         enc = self.encoder.probabilities([(sents[i - 1].text if i else "", sents[i].text) for i in live]) \
             if self.encoder is not None else [None] * len(live)
-        ctx = self.context_probabilities(article.lm, [sts[i] for i in live], [index[i] for i in live], text)
+        xs = [self.layer_features(article.lm, sts[i], index[i], text) for i in live]
+        ctx = self.context_probabilities(xs)
         for k, (i, row) in enumerate(zip(live, sentence_features([sts[i] for i in live]))):
             seg, st, idx = article.sentences[i], sts[i], index[i]
-            ps = self.token_probabilities(article.lm, st, idx, text)
+            ps = self.token_probabilities(article.lm, st, idx, text, xs[k])
             feats = {**row, **pooled_features(ps[0]), "short_input": float(short)}
             for (name, _block, _cut), ph in zip(self.heads, ps[1:]):
                 feats.update({f"{name}_{key}": v for key, v in pooled_features(ph).items()})
@@ -325,6 +322,15 @@ class TokenTaggerScorer(Identified):
                 break
         ordered = sorted(best)
         return ordered, [best[sp] for sp in ordered]
+
+
+def _companion(spec: dict[str, Any], key: str, loader: Any, what: str) -> Any:
+    """A weights file a model file names beside it (`spec[key]["file"]`), refused when its sha256 is not the one
+    the model was fitted with."""
+    part, sha = loader(Path(spec["__dir__"]), spec[key])
+    if spec[key].get("sha256") not in (None, sha):
+        raise ValueError(f"{spec[key]['file']} is not the {what} this garble model was fitted with")
+    return part
 
 
 def blatant_repeat(sentence: str) -> tuple[int, int] | None:

@@ -240,17 +240,18 @@ def inputs(s: Sentence, layer: int | None) -> np.ndarray:
     return np.concatenate([s.x_mid, s.x_tok[:, s.x_mid.shape[1]:]], axis=1)
 
 
+def break_tokens(s: Sentence) -> np.ndarray:
+    """A sentence's token labels for a head that learns generated breaks only: outside a generated break MQM's
+    positives are masked (its noisy spans neither teach nor punish such a head)."""
+    return s.y_tok if s.kind in KINDS else np.where(s.y_tok == 1, -1, s.y_tok).astype(np.int8)
+
+
 def token_xy(sents: list[Sentence], weights: dict[str, float], breaks_only: bool = False, layer: int | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every unmasked token of every sentence, with its source's weight; `breaks_only` masks the MQM positives
     (the break head learns generated breaks, and MQM's noisy spans neither teach nor punish it)."""
     keep = [s for s in sents if weights.get(s.source, 0) > 0]
-    ys = []
-    for s in keep:
-        y = s.y_tok
-        if breaks_only and s.kind not in KINDS:
-            y = np.where(y == 1, -1, y).astype(np.int8)
-        ys.append(y)
+    ys = [break_tokens(s) if breaks_only else s.y_tok for s in keep]
     x = np.concatenate([inputs(s, layer)[y >= 0] for s, y in zip(keep, ys)])
     w = np.concatenate([np.full(int((y >= 0).sum()), weights[s.source], np.float32) for s, y in zip(keep, ys)])
     return x, np.concatenate([y[y >= 0] for y in ys]).astype(np.int8), w
@@ -302,8 +303,7 @@ def features_of(v: Variant) -> list[str]:
 def context_targets(s: Sentence) -> tuple[np.ndarray, float]:
     """The context head's labels: the break's tokens (MQM positives masked), and the sentence broken (1), clean
     (0) or neither (-1: an MQM-garbled sentence, whose label it does not learn)."""
-    y = s.y_tok if s.kind in KINDS else np.where(s.y_tok == 1, -1, s.y_tok).astype(np.int8)
-    return y, 1.0 if s.kind in KINDS else 0.0 if s.label == "clean" else -1.0
+    return break_tokens(s), 1.0 if s.kind in KINDS else 0.0 if s.label == "clean" else -1.0
 
 
 def fit_context(sents: list[Sentence], epochs: int = 3, seed: int = 0):
@@ -351,9 +351,10 @@ def sentence_matrix(sents: list[Sentence], heads: list[dict], features: list[str
     rows, probs = [], []
     blocks = [arrays(h) for h in heads]
     cx = probabilities(ctx, [inputs(s, LAYER).astype(np.float32) for s in sents]) if ctx is not None else None
+    layers = list(dict.fromkeys(h.get("layer") for h in heads))
     for n, s in enumerate(sents):
-        ps = [_lr(b, inputs(s, h.get("layer")).astype(np.float32)) if len(s.x_tok) else np.zeros(0)
-              for b, h in zip(blocks, heads)]
+        xs = {k: inputs(s, k).astype(np.float32) for k in layers}  # once per layer, not once per head
+        ps = [_lr(b, xs[h.get("layer")]) if len(s.x_tok) else np.zeros(0) for b, h in zip(blocks, heads)]
         feats = {**s.legacy, **pooled_features(ps[0]), **{f"enc_{k}": v for k, v in pooled_features(s.enc_p).items()}}
         if len(ps) > 1:
             feats.update({f"break_{k}": v for k, v in pooled_features(ps[1]).items()})
